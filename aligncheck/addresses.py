@@ -1,0 +1,205 @@
+"""Address syntax: RFC 5321 envelope mailboxes, RFC 5322 From values, domain normalization.
+
+Domains are normalized with IDNA2008 + UTS #46 (the `idna` package, never Python's IDNA2003
+codec, which turns `faß.de` into `fass.de`) to lower-case A-labels.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from email import errors as email_errors
+from email import policy
+
+import idna
+
+VARIABLE = re.compile(r"\{\$[^{}]*\}")
+_LDH_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_ATEXT = re.compile(r"^[A-Za-z0-9!#$%&'*+\-/=?^_`{|}~]+$")
+_ENCODED_WORD = re.compile(r"=\?[^?\s]+\?[bBqQ]\?[^?\s]*\?=")
+_ANGLE_ADDR = re.compile(r"<([^<>]*)>")
+
+
+class AddressError(ValueError):
+    """An address or domain that cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A parsed address: local part as written, domain normalized to a lower-case A-label."""
+
+    local: str
+    domain: str
+
+    @property
+    def address(self) -> str:
+        return f"{self.local}@{self.domain}"
+
+
+def normalize_domain(domain: str) -> str:
+    """The lower-case A-label form of `domain`, or AddressError saying what is wrong."""
+    if not domain:
+        raise AddressError("the domain is empty")
+    if domain.endswith("."):
+        raise AddressError(f"domain `{domain}` ends with a dot")
+    labels = domain.split(".")
+    if "" in labels:
+        raise AddressError(f"domain `{domain}` has an empty label")
+    for label in labels:
+        if label.isascii():
+            if "_" in label:
+                raise AddressError(f"domain `{domain}` contains `_`, not allowed in a host name")
+            if label.startswith("-") or label.endswith("-"):
+                raise AddressError(f"label `{label}` of `{domain}` starts or ends with a hyphen")
+    try:
+        ascii_domain = idna.encode(domain, uts46=True).decode("ascii").lower()
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise AddressError(f"domain `{domain}` is not a valid IDNA2008 name ({exc})") from None
+    for label in ascii_domain.split("."):
+        if len(label) > 63:
+            raise AddressError(f"a label of `{domain}` is {len(label)} octets long (max 63)")
+        if not _LDH_LABEL.match(label):
+            raise AddressError(f"domain `{domain}` has an invalid label `{label}`")
+    if len(ascii_domain) > 253:
+        raise AddressError(f"domain `{domain}` is {len(ascii_domain)} octets long (max 253)")
+    return ascii_domain
+
+
+def parse_envelope(text: str) -> Mailbox:
+    """A bare RFC 5321 mailbox (no display name, no brackets), as SMTPeter's `envelope`.
+
+    Personalization variables are allowed in the local part; in the domain they make it
+    unknowable, which is an error for an envelope.
+    """
+    if not text:
+        raise AddressError("the address is empty")
+    if text != text.strip():
+        raise AddressError("the address has leading or trailing white space")
+    if "<" in text or ">" in text:
+        inner = _ANGLE_ADDR.search(text)
+        bare = f" (write `{inner.group(1)}`)" if inner and inner.group(1) else ""
+        raise AddressError(f"display names and angle brackets are not allowed{bare}")
+    local, domain = _split_mailbox(text)
+    _check_local_part(local)
+    if len(local.encode("utf-8")) > 64:
+        raise AddressError(f"the local part is {len(local.encode('utf-8'))} octets (max 64)")
+    if domain.startswith("["):
+        raise AddressError(f"address literal `{domain}`: DMARC alignment needs a domain name")
+    if VARIABLE.search(domain):
+        raise AddressError(
+            f"personalization variable in the domain `{domain}`: alignment cannot be checked"
+        )
+    ascii_domain = normalize_domain(domain)
+    total = len(local.encode("utf-8")) + 1 + len(ascii_domain)
+    if total > 254:
+        raise AddressError(f"the address is {total} octets long (max 254)")
+    return Mailbox(local, ascii_domain)
+
+
+def _split_mailbox(text: str) -> tuple[str, str]:
+    if text.startswith('"'):
+        end = _closing_quote(text)
+        if end is None:
+            raise AddressError("the quoted local part is not closed")
+        local, rest = text[: end + 1], text[end + 1 :]
+        if not rest.startswith("@"):
+            raise AddressError("expected `@` after the quoted local part")
+        return local, rest[1:]
+    if " " in text or "\t" in text:
+        raise AddressError("the address contains white space (is there a display name?)")
+    if text.count("@") != 1:
+        word = "no" if "@" not in text else "more than one"
+        raise AddressError(f"the address has {word} `@`")
+    local, _, domain = text.partition("@")
+    if not local:
+        raise AddressError("the local part is empty")
+    return local, domain
+
+
+def _closing_quote(text: str) -> int | None:
+    i = 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == '"':
+            return i
+        i += 1
+    return None
+
+
+def _check_local_part(local: str) -> None:
+    if not local.isascii():
+        raise AddressError(
+            f"non-ASCII local part `{local}` needs SMTPUTF8, which SMTPeter's envelope "
+            "does not promise"
+        )
+    if local.startswith('"'):
+        body = local[1:-1]
+        if re.search(r"(?<!\\)[\x00-\x1f\x7f]", body):
+            raise AddressError("the quoted local part holds control characters")
+        return
+    plain = VARIABLE.sub("x", local)
+    for atom in plain.split("."):
+        if not atom:
+            raise AddressError(f"local part `{local}` has an empty dot-separated part")
+        if not _ATEXT.match(atom):
+            raise AddressError(f"local part `{local}` holds characters that need quoting")
+
+
+class AuthorProblem(Exception):
+    """Why a From value yields no usable author domain: a rule code and a message."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_from(value: str) -> Mailbox:
+    """The single author mailbox of an RFC 5322 From value (header field body).
+
+    Raises AuthorProblem with AC201 (several mailboxes, group), AC202 (unusable) or AC203
+    (domain holds a personalization variable).
+    """
+    try:
+        header = policy.default.header_factory("From", value)
+        groups = header.groups
+        defects = header.defects
+    except Exception as exc:  # the stdlib parser has crashed on odd input before
+        raise AuthorProblem("AC202", f"From `{value}` cannot be parsed ({exc})") from None
+    if any(group.display_name is not None for group in groups):
+        raise AuthorProblem("AC201", f"From `{value}` uses group syntax: no single author domain")
+    addresses = [address for group in groups for address in group.addresses]
+    if len(addresses) > 1:
+        raise AuthorProblem(
+            "AC201", f"From holds {len(addresses)} mailboxes: DMARC needs exactly one author"
+        )
+    written = _written_address(value)
+    if _ENCODED_WORD.search(written):
+        raise AuthorProblem("AC202", f"encoded-word inside the address `{written}` (RFC 2047 §5)")
+    if not addresses:
+        raise AuthorProblem("AC202", "From holds no address")
+    address = addresses[0]
+    domain: str = address.domain
+    if written.endswith("."):
+        raise AuthorProblem("AC202", f"domain of `{written}` ends with a dot")
+    if any(isinstance(d, email_errors.InvalidHeaderDefect) for d in defects) or not domain:
+        reason = "no domain" if "@" not in written else "invalid address syntax"
+        raise AuthorProblem("AC202", f"From `{value}` cannot be used: {reason}")
+    if domain.startswith("["):
+        raise AuthorProblem("AC202", f"domain literal `{domain}`: DMARC needs a domain name")
+    if VARIABLE.search(domain):
+        raise AuthorProblem(
+            "AC203", f"author domain `{domain}` holds a personalization variable: not checked"
+        )
+    try:
+        return Mailbox(address.username, normalize_domain(domain))
+    except AddressError as exc:
+        raise AuthorProblem("AC202", str(exc)) from None
+
+
+def _written_address(value: str) -> str:
+    """The address part of a From value as written: inside <>, else the whole value."""
+    found = _ANGLE_ADDR.findall(value)
+    return (found[-1] if found else value).strip()

@@ -1,0 +1,208 @@
+"""Click commands only: options become Settings, plain functions do the work."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from aligncheck import __version__
+from aligncheck.engine import check_paths
+from aligncheck.findings import Report, Severity
+from aligncheck.psl_version import psl_snapshot_version
+from aligncheck.report import REPORTERS
+from aligncheck.rules import RULES, lookup
+from aligncheck.selection import Selection, SelectorError
+from aligncheck.settings import Settings
+
+SEVERITIES = ("error", "warning", "info")
+
+
+class UsageProblem(click.UsageError):
+    """A usage or configuration error: one line on stderr, exit status 2."""
+
+
+def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"aligncheck {__version__} (Public Suffix List snapshot {psl_snapshot_version()})")
+    ctx.exit(0)
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the Public Suffix List snapshot date.",
+)
+def cli() -> None:
+    """Lint SMTPeter send configurations for DMARC alignment and DSN mistakes."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False), help="Write the report here.")
+@click.option("--select", multiple=True, help="Rules to enable: codes, prefixes (AC4) or names.")
+@click.option("--ignore", multiple=True, help="Rules to disable: codes, prefixes or names.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITIES),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding has at least this severity.",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--stdin-filename", help="The name to report for `-` (stdin).")
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+def check(
+    paths: tuple[str, ...],
+    output_format: str,
+    output_file: str | None,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str,
+    exit_zero: bool,
+    stdin_filename: str | None,
+    debug: bool,
+) -> int:
+    """Check send configurations (files, directories, or - for stdin)."""
+    settings = Settings(
+        select=_split(select) or ("AC",),
+        ignore=_split(ignore),
+        fail_on=Severity.parse(fail_on),
+        exit_zero=exit_zero,
+        stdin_filename=stdin_filename,
+    )
+    try:
+        Selection(settings.select, settings.ignore)
+    except SelectorError as exc:
+        raise UsageProblem(str(exc)) from None
+    return _guarded(debug, lambda: run_check(paths, settings, output_format, output_file))
+
+
+def run_check(
+    paths: Sequence[str], settings: Settings, output_format: str, output_file: str | None
+) -> int:
+    """Run a check and write its report; returns the exit status (spec §4)."""
+    report = check_paths(paths, settings)
+    rendered = REPORTERS[output_format](report)
+    if output_file:
+        try:
+            Path(output_file).write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"aligncheck: cannot write {output_file}: {exc.strerror}", err=True)
+            return 2
+    else:
+        click.echo(rendered, nl=False)
+    for note in report.notes:
+        click.echo(f"aligncheck: {note}", err=True)
+    for error in report.errors:
+        click.echo(f"aligncheck: error: {error}", err=True)
+    return exit_status(report, settings)
+
+
+def exit_status(report: Report, settings: Settings) -> int:
+    if report.errors:
+        return 2
+    if settings.exit_zero:
+        return 0
+    return 1 if any(f.severity >= settings.fail_on for f in report.findings) else 0
+
+
+@cli.command()
+@click.argument("rule", required=False)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def rules(rule: str | None, output_format: str) -> None:
+    """List the rules, or show one rule's documentation with examples."""
+    if rule is not None:
+        found = lookup(rule)
+        if found is None:
+            raise UsageProblem(f"unknown rule `{rule}` (see `aligncheck rules`)")
+        selected = [found]
+    else:
+        selected = list(RULES.values())
+    if output_format == "json":
+        data: list[dict[str, Any]] = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "severity": str(r.severity),
+                "summary": r.summary,
+                "description": r.description,
+                "needs_dns": r.needs_dns,
+                "failing_example": r.failing,
+                "passing_example": r.passing,
+            }
+            for r in selected
+        ]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    if rule is None:
+        for r in selected:
+            click.echo(f"{r.code}  {r.name:<24} {r.severity!s:<8} {r.summary}")
+        return
+    r = selected[0]
+    click.echo(f"{r.code} {r.name} ({r.severity}{', needs DNS' if r.needs_dns else ''})\n")
+    click.echo(f"{r.summary}\n\n{r.description}\n")
+    click.echo("Fails:\n" + _indent(r.failing) + "\nPasses:\n" + _indent(r.passing), nl=False)
+
+
+def _indent(text: str) -> str:
+    return "".join(f"    {line}\n" for line in text.splitlines())
+
+
+def _guarded(debug: bool, work: Callable[[], int]) -> int:
+    try:
+        return work()
+    except Exception as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"aligncheck: internal error: {type(exc).__name__}: {exc}", err=True)
+        return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: returns the exit status instead of raising SystemExit."""
+    try:
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="aligncheck",
+            standalone_mode=False,
+        )
+    except click.ClickException as exc:
+        exc.show()
+        return 2
+    except click.Abort:
+        click.echo("aligncheck: aborted", err=True)
+        return 2
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,87 @@
+"""Values every stage shares: severities, source positions, findings and the report."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+class Severity(enum.IntEnum):
+    """How bad a finding is; a higher value is worse, so `max()` picks the strictest."""
+
+    INFO = 1
+    WARNING = 2
+    ERROR = 3
+
+    def __str__(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (use error, warning or info)") from None
+
+
+@dataclass(frozen=True, order=True)
+class Pos:
+    """A 1-based line and column in a source file."""
+
+    line: int
+    column: int
+
+
+FILE_START = Pos(1, 1)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What a check found, before the registry gives it a name and a severity.
+
+    `severity` overrides the rule's default where the rule's severity depends on the
+    situation (AC301 takes it from the DMARC policy).
+    """
+
+    code: str
+    pos: Pos
+    message: str
+    severity: Severity | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One located finding, with the fields of the JSON output (spec §5)."""
+
+    path: str
+    line: int
+    column: int
+    rule: str
+    name: str
+    severity: Severity
+    message: str
+    send: int | None
+
+    def sort_key(self) -> tuple[str, int, int, str, int]:
+        return (
+            self.path,
+            self.line,
+            self.column,
+            self.rule,
+            -1 if self.send is None else self.send,
+        )
+
+
+@dataclass(frozen=True)
+class Report:
+    """The finished result of a run; reporters only format it."""
+
+    findings: Sequence[Finding]
+    files: int
+    sends: int
+    errors: Sequence[str] = field(default_factory=tuple)
+    notes: Sequence[str] = field(default_factory=tuple)
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.findings if f.severity == severity)

@@ -1,0 +1,277 @@
+"""YAML and JSON text → positioned node trees (safe YAML only, bounded in depth and size)."""
+
+from __future__ import annotations
+
+import bisect
+import json
+import json.decoder
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import yaml
+
+from aligncheck.findings import FILE_START, Pos
+from aligncheck.nodes import Entry, Map, Node, Scalar, ScalarValue, Seq
+
+MAX_DEPTH = 200
+
+_YAML_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+
+
+class ParseError(Exception):
+    """The text cannot be read as a document; carries where and why (AC100)."""
+
+    def __init__(self, message: str, pos: Pos = FILE_START) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pos = pos
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 32 * 1024 * 1024
+    max_alias_nodes: int = 100_000
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 bytes → text; anything else is a ParseError at the offending byte."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ParseError("file is UTF-16 (byte order mark found); save it as UTF-8")
+    if b"\x00" in data:
+        offset = data.index(b"\x00")
+        raise ParseError("file holds NUL bytes: not a text file", _byte_pos(data, offset))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ParseError(
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x})", _byte_pos(data, exc.start)
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def _byte_pos(data: bytes, offset: int) -> Pos:
+    line = data.count(b"\n", 0, offset) + 1
+    start = data.rfind(b"\n", 0, offset) + 1
+    return Pos(line, len(data[start:offset].decode("utf-8", "replace")) + 1)
+
+
+def load_yaml(text: str, limits: Limits) -> list[Node | None]:
+    """All documents of a YAML stream as node trees."""
+    try:
+        roots = list(yaml.compose_all(text, Loader=_YAML_LOADER))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = FILE_START if mark is None else Pos(mark.line + 1, mark.column + 1)
+        raise ParseError(f"invalid YAML: {exc.problem or exc.context}", pos) from None
+    except yaml.YAMLError as exc:
+        raise ParseError(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise ParseError("invalid YAML: nested too deeply") from None
+    lines = text.splitlines()
+    documents: list[Node | None] = []
+    for root in roots:
+        if root is None:
+            documents.append(None)
+            continue
+        _check_expansion(root, limits)
+        documents.append(_YamlConverter(lines).convert(root, 0))
+    return documents
+
+
+def _check_expansion(root: yaml.Node, limits: Limits) -> None:
+    """Refuse documents whose aliases would expand past the limit (billion laughs)."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+    unique = 0
+
+    def size(node: yaml.Node) -> int:
+        nonlocal unique
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in visiting:
+            raise ParseError("unsafe YAML: an alias refers to itself", _mark_pos(node))
+        unique += 1
+        total = 1
+        if isinstance(node, yaml.SequenceNode | yaml.MappingNode):
+            visiting.add(key)
+            children: list[yaml.Node] = (
+                list(node.value)
+                if isinstance(node, yaml.SequenceNode)
+                else [part for pair in node.value for part in pair]
+            )
+            for child in children:
+                total += size(child)
+            visiting.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        expanded = size(root)
+    except RecursionError:
+        raise ParseError("invalid YAML: nested too deeply") from None
+    if expanded - unique > limits.max_alias_nodes:
+        raise ParseError(
+            f"unsafe YAML: aliases expand to {expanded} nodes "
+            f"(limit {limits.max_alias_nodes} beyond those written)",
+            _mark_pos(root),
+        )
+
+
+def _mark_pos(node: yaml.Node) -> Pos:
+    return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _YamlConverter:
+    def __init__(self, lines: list[str]) -> None:
+        self._lines = lines
+        self._constructor = yaml.SafeLoader("")
+
+    def convert(self, node: yaml.Node, depth: int) -> Node:
+        if depth > MAX_DEPTH:
+            raise ParseError(f"nested deeper than {MAX_DEPTH} levels", _mark_pos(node))
+        pos = _mark_pos(node)
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag not in _SCALAR_TAGS:
+                raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
+            value: ScalarValue
+            if node.tag == "tag:yaml.org,2002:timestamp":
+                value = node.value
+            else:
+                value = self._constructor.construct_object(node)
+            block_indent = self._block_indent(node) if node.style == "|" else None
+            return Scalar(pos, value, raw=node.value, block_indent=block_indent)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != _SEQ_TAG:
+                raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
+            return Seq(pos, [self.convert(item, depth + 1) for item in node.value])
+        assert isinstance(node, yaml.MappingNode)
+        if node.tag != _MAP_TAG:
+            raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
+        mapping = Map(pos)
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise ParseError("a mapping key must be a plain value", _mark_pos(key_node))
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise ParseError("YAML merge keys (<<) are not supported", _mark_pos(key_node))
+            key = self.convert(key_node, depth + 1)
+            assert isinstance(key, Scalar)
+            _add_entry(mapping, Entry(key.raw, key.pos, self.convert(value_node, depth + 1)))
+        return mapping
+
+    def _block_indent(self, node: yaml.ScalarNode) -> int:
+        for line in self._lines[node.start_mark.line + 1 : node.end_mark.line + 1]:
+            stripped = line.lstrip(" ")
+            if stripped:
+                return len(line) - len(stripped)
+        return node.start_mark.column
+
+
+def _add_entry(mapping: Map, entry: Entry) -> None:
+    if entry.key in mapping.entries:
+        mapping.duplicates.append(entry)
+    mapping.entries[entry.key] = entry
+
+
+# --- JSON -------------------------------------------------------------------------------
+
+_scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
+_WS = re.compile(r"[ \t\n\r]*")
+_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
+
+
+def load_json(text: str) -> list[Node | None]:
+    """One JSON document as a node tree. json.loads validates; a positioned pass builds."""
+    try:
+        json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"invalid JSON: {exc.msg}", Pos(exc.lineno, exc.colno)) from None
+    except RecursionError:
+        raise ParseError("invalid JSON: nested too deeply") from None
+    except ValueError as exc:  # e.g. integer strings longer than Python's limit
+        raise ParseError(f"invalid JSON: {exc}") from None
+    return [_JsonParser(text).parse()]
+
+
+_LITERALS: tuple[tuple[str, ScalarValue], ...] = (("true", True), ("false", False), ("null", None))
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+class _JsonParser:
+    """Builds nodes from text json.loads has accepted, so it may trust the grammar."""
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def _pos(self, offset: int) -> Pos:
+        line = bisect.bisect_right(self._line_starts, offset)
+        return Pos(line, offset - self._line_starts[line - 1] + 1)
+
+    def _skip(self, i: int) -> int:
+        match = _WS.match(self._text, i)
+        assert match is not None
+        return match.end()
+
+    def parse(self) -> Node:
+        node, _ = self._value(self._skip(0), 0)
+        return node
+
+    def _value(self, i: int, depth: int) -> tuple[Node, int]:
+        if depth > MAX_DEPTH:
+            raise ParseError(f"nested deeper than {MAX_DEPTH} levels", self._pos(i))
+        text = self._text
+        char = text[i]
+        pos = self._pos(i)
+        if char == "{":
+            mapping = Map(pos)
+            i = self._skip(i + 1)
+            if text[i] == "}":
+                return mapping, i + 1
+            while True:
+                key_pos = self._pos(i)
+                key, i = _scanstring(text, i + 1)
+                i = self._skip(self._skip(i) + 1)  # past ':'
+                value, i = self._value(i, depth + 1)
+                _add_entry(mapping, Entry(key, key_pos, value))
+                i = self._skip(i)
+                if text[i] == "}":
+                    return mapping, i + 1
+                i = self._skip(i + 1)  # past ','
+        if char == "[":
+            seq = Seq(pos)
+            i = self._skip(i + 1)
+            if text[i] == "]":
+                return seq, i + 1
+            while True:
+                item, i = self._value(i, depth + 1)
+                seq.items.append(item)
+                i = self._skip(i)
+                if text[i] == "]":
+                    return seq, i + 1
+                i = self._skip(i + 1)
+        if char == '"':
+            string, end = _scanstring(text, i + 1)
+            return Scalar(pos, string, raw=text[i:end]), end
+        for literal, constant in _LITERALS:
+            if text.startswith(literal, i):
+                return Scalar(pos, constant, raw=literal), i + len(literal)
+        match = _NUMBER.match(text, i)
+        assert match is not None
+        raw = match.group()
+        number: int | float = float(raw) if match.group(1) or match.group(2) else int(raw)
+        return Scalar(pos, number, raw=raw), match.end()

@@ -1,0 +1,36 @@
+"""The rule registry: every rule of the catalogue, and the checks that run on each send."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from aligncheck.findings import Problem
+from aligncheck.rules import author, dsn, envelope
+from aligncheck.rules import input as input_rules
+from aligncheck.rules.base import Rule
+from aligncheck.send import Send
+
+SendCheck = Callable[[Send], Iterable[Problem]]
+
+RULES: dict[str, Rule] = {
+    rule.code: rule for module in (input_rules, author, envelope, dsn) for rule in module.RULES
+}
+RULES = dict(sorted(RULES.items()))
+CODE_BY_NAME: dict[str, str] = {rule.name: rule.code for rule in RULES.values()}
+
+# Checks that judge a send on its own, without DNS.
+SEND_CHECKS: tuple[SendCheck, ...] = (
+    input_rules.check,
+    author.check,
+    envelope.check,
+    dsn.check,
+)
+
+
+def lookup(code_or_name: str) -> Rule | None:
+    """A rule by code (any case) or name."""
+    code = CODE_BY_NAME.get(code_or_name.lower(), code_or_name.upper())
+    return RULES.get(code)
+
+
+__all__ = ["CODE_BY_NAME", "RULES", "SEND_CHECKS", "Rule", "lookup"]

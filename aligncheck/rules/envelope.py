@@ -1,0 +1,50 @@
+"""AC3xx rules that need no DNS: the envelope's syntax and the null reverse-path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aligncheck.findings import Problem, Severity
+from aligncheck.rules.base import Rule
+from aligncheck.send import Send
+
+RULES = [
+    Rule(
+        "AC300",
+        "envelope-invalid",
+        Severity.ERROR,
+        "The envelope is not a bare RFC 5321 mailbox.",
+        "SMTPeter's `envelope` is the MAIL FROM address: no display name, no angle brackets, a "
+        "valid local part (at most 64 octets, ASCII unless SMTPUTF8) and a valid domain (no "
+        "personalization variable, no address literal), at most 254 octets in all.",
+        failing="from: info@example.com\nenvelope: Bounces <bounces@example.com>\n",
+        passing="from: info@example.com\nenvelope: bounces@example.com\n",
+    ),
+    Rule(
+        "AC303",
+        "null-reverse-path",
+        Severity.WARNING,
+        "`trackbounces: false` without `envelope` sends with `MAIL FROM:<>`.",
+        "With a null reverse-path SPF checks the HELO name, which can never align with your "
+        "From domain: DMARC then rests on DKIM alone, and no bounce reaches you.",
+        failing="from: info@example.com\ntrackbounces: false\n",
+        passing="from: info@example.com\nenvelope: bounces@example.com\ntrackbounces: false\n",
+    ),
+]
+
+
+def check(send: Send) -> Iterator[Problem]:
+    envelope = send.envelope
+    if envelope is not None and envelope.error is not None:
+        yield Problem(
+            "AC300", envelope.pos, f"envelope `{envelope.written}` is invalid: {envelope.error}"
+        )
+    trackbounces = send.properties.get("trackbounces")
+    if "envelope" not in send.properties and send.boolean("trackbounces") is False:
+        assert trackbounces is not None
+        yield Problem(
+            "AC303",
+            trackbounces.value.pos,
+            "`trackbounces: false` without `envelope` sends with MAIL FROM:<>: SPF cannot "
+            "align and DMARC rests on DKIM alone; no bounce reaches you",
+        )

@@ -1,0 +1,264 @@
+"""AC1xx: input and structure. AC100 and AC101 are raised while files are read (sources)."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterator, Mapping
+
+from aligncheck.addresses import AddressError, parse_envelope
+from aligncheck.findings import Problem, Severity
+from aligncheck.nodes import Entry, Map, Node, Scalar, Seq, kind_name
+from aligncheck.rules.base import Rule
+from aligncheck.send import Send
+
+RULES = [
+    Rule(
+        "AC100",
+        "parse-error",
+        Severity.ERROR,
+        "The file is not valid YAML/JSON, not UTF-8, too large, or unsafe YAML.",
+        "aligncheck reads YAML with a safe loader: custom tags (`!!python/object`), aliases "
+        "that expand past a limit and nesting deeper than 200 levels are refused. Files must be "
+        "UTF-8 and within the size limit. A key written twice in one mapping is reported too: "
+        "which value SMTPeter would use is undefined.",
+        failing="envelope: bounces@example.com\nmime: [unclosed\n",
+        passing="envelope: bounces@example.com\nfrom: info@example.com\n",
+    ),
+    Rule(
+        "AC101",
+        "invalid-structure",
+        Severity.ERROR,
+        "A document is not a send, a list of sends or a `sends:` mapping.",
+        "A send is a mapping with at least one of envelope, mime, from, recipient, recipients, "
+        "dsn or template. A file may also hold a list of sends, or a mapping with `sends:` (a "
+        "list) and optional `defaults:`. A file named on the command line that holds no send "
+        "is reported; one found by expanding a directory is skipped.",
+        failing="sends:\n  - from: info@example.com\n  - just a string\n",
+        passing="sends:\n  - from: info@example.com\n  - from: news@example.com\n",
+    ),
+    Rule(
+        "AC102",
+        "invalid-type",
+        Severity.ERROR,
+        "A known property has the wrong type.",
+        "Each SMTPeter property has a type: `dsn` is a mapping, `trackbounces` a boolean, "
+        "`notify` a string with a comma list, `recipients` a list of addresses.",
+        failing="from: info@example.com\nenvelope: bounces@example.com\ndsn: FAILURE\n",
+        passing="from: info@example.com\nenvelope: bounces@example.com\ndsn:\n  notify: FAILURE\n",
+    ),
+    Rule(
+        "AC103",
+        "unknown-property",
+        Severity.WARNING,
+        "A send or `dsn` property SMTPeter does not know; the nearest known name is suggested.",
+        "SMTPeter ignores properties it does not know, so a misspelt `envelop` silently sends "
+        "without your envelope.",
+        failing="from: info@example.com\nenvelop: bounces@example.com\n",
+        passing="from: info@example.com\nenvelope: bounces@example.com\n",
+    ),
+    Rule(
+        "AC104",
+        "conflicting-properties",
+        Severity.WARNING,
+        "Properties that contradict each other.",
+        "`recipient` with `recipients`; `mime` with properties SMTPeter only uses to build a "
+        "message (`from`, `subject`, `text`, `html`, `to`, `cc`, `template`), which it then "
+        "ignores; `envelope` with an explicit `trackbounces: true` (an envelope tells SMTPeter "
+        "not to track bounces).",
+        failing="envelope: bounces@example.com\nfrom: info@example.com\ntrackbounces: true\n",
+        passing="envelope: bounces@example.com\nfrom: info@example.com\n",
+    ),
+    Rule(
+        "AC105",
+        "recipient-invalid",
+        Severity.ERROR,
+        "A `recipient` or `recipients` entry is not a bare address.",
+        "SMTPeter takes pure addresses only: no display names, no angle brackets.",
+        failing="from: info@example.com\nrecipient: Jane <jane@example.org>\n",
+        passing="from: info@example.com\nrecipient: jane@example.org\n",
+    ),
+]
+
+Predicate = Callable[[Node], bool]
+
+
+def _is_str(node: Node) -> bool:
+    return isinstance(node, Scalar) and isinstance(node.value, str)
+
+
+def _is_bool(node: Node) -> bool:
+    return isinstance(node, Scalar) and isinstance(node.value, bool)
+
+
+def _is_int(node: Node) -> bool:
+    return isinstance(node, Scalar) and type(node.value) is int
+
+
+def _is_map(node: Node) -> bool:
+    return isinstance(node, Map)
+
+
+def _is_seq(node: Node) -> bool:
+    return isinstance(node, Seq)
+
+
+def _is_str_list(node: Node) -> bool:
+    return isinstance(node, Seq) and all(_is_str(item) for item in node.items)
+
+
+def _any_of(*predicates: Predicate) -> Predicate:
+    return lambda node: any(predicate(node) for predicate in predicates)
+
+
+_STRING = ("a string", _is_str)
+_BOOLEAN = ("a boolean (true or false)", _is_bool)
+_MAPPING = ("a mapping", _is_map)
+_ADDRESSES = ("a string or a list of strings", _any_of(_is_str, _is_str_list))
+
+SEND_PROPERTIES: Mapping[str, tuple[str, Predicate]] = {
+    "recipient": _STRING,
+    "recipients": ("a list of addresses or a mapping of addresses", _any_of(_is_seq, _is_map)),
+    "envelope": _STRING,
+    "mime": _STRING,
+    "from": ("a string or a mapping with `name` and `address`", _any_of(_is_str, _is_map)),
+    "to": _ADDRESSES,
+    "cc": _ADDRESSES,
+    "replyto": _ADDRESSES,
+    "replyTo": _ADDRESSES,
+    "subject": _STRING,
+    "text": _STRING,
+    "html": _STRING,
+    "template": ("a template id, name or mapping", _any_of(_is_int, _is_str, _is_map)),
+    "patch": ("a list (JSON Patch)", _is_seq),
+    "data": _MAPPING,
+    "unsubscribe": _MAPPING,
+    "extra": _MAPPING,
+    "headers": _MAPPING,
+    "attachments": ("a list", _is_seq),
+    "dsn": _MAPPING,
+    "trackclicks": _BOOLEAN,
+    "trackopens": _BOOLEAN,
+    "trackbounces": _BOOLEAN,
+    "inlinecss": _BOOLEAN,
+    "preventscam": _BOOLEAN,
+    "tags": ("a list of strings", _is_str_list),
+    "maxdelivertime": ("a string `YYYY-MM-DD hh:mm:ss`", _is_str),
+    "images": _STRING,
+    "x-aligncheck": _MAPPING,
+}
+DSN_PROPERTIES: Mapping[str, tuple[str, Predicate]] = {
+    "notify": _STRING,
+    "ret": _STRING,
+    "envid": _STRING,
+    "orcpt": _STRING,
+}
+GENERATED_MIME = ("from", "subject", "text", "html", "to", "cc", "template")
+
+
+def check(send: Send) -> Iterator[Problem]:
+    yield from _types_and_names(send.raw.properties, SEND_PROPERTIES, "send")
+    dsn = send.value("dsn")
+    if isinstance(dsn, Map):
+        yield from _types_and_names(dsn.entries, DSN_PROPERTIES, "`dsn`")
+    yield from _conflicts(send)
+    yield from _recipients(send)
+
+
+def _types_and_names(
+    entries: Mapping[str, Entry], known: Mapping[str, tuple[str, Predicate]], where: str
+) -> Iterator[Problem]:
+    for key, entry in entries.items():
+        expected = known.get(key)
+        if expected is None:
+            hint = suggest(key, known)
+            yield Problem(
+                "AC103",
+                entry.key_pos,
+                f"unknown {where} property `{key}`" + (f"; did you mean `{hint}`?" if hint else ""),
+            )
+            continue
+        description, predicate = expected
+        if not predicate(entry.value):
+            yield Problem(
+                "AC102",
+                entry.value.pos,
+                f"`{key}` must be {description}, not {kind_name(entry.value)}",
+            )
+
+
+def suggest(key: str, known: Mapping[str, object]) -> str | None:
+    lowered = {name.lower(): name for name in known}
+    if key.lower() in lowered:
+        return lowered[key.lower()]
+    matches = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[matches[0]] if matches else None
+
+
+def _conflicts(send: Send) -> Iterator[Problem]:
+    props = send.raw.properties
+    if "recipient" in props and "recipients" in props:
+        yield Problem(
+            "AC104",
+            props["recipients"].key_pos,
+            "`recipient` and `recipients` are both given; SMTPeter takes one or the other",
+        )
+    if "mime" in props:
+        for key in GENERATED_MIME:
+            if key in props:
+                yield Problem(
+                    "AC104",
+                    props[key].key_pos,
+                    f"`{key}` is ignored: with `mime`, SMTPeter sends the MIME message as it is",
+                )
+    if "envelope" in props and send.boolean("trackbounces") is True:
+        yield Problem(
+            "AC104",
+            props["trackbounces"].key_pos,
+            "`trackbounces: true` beside `envelope`: an envelope tells SMTPeter not to track "
+            "bounces, so aligncheck judges the envelope as the MAIL FROM",
+        )
+
+
+def _recipients(send: Send) -> Iterator[Problem]:
+    recipient = send.value("recipient")
+    if isinstance(recipient, Scalar) and isinstance(recipient.value, str):
+        yield from _bare_address(recipient.value, recipient)
+    recipients = send.value("recipients")
+    if isinstance(recipients, Seq):
+        for item in recipients.items:
+            if isinstance(item, Scalar) and isinstance(item.value, str):
+                yield from _bare_address(item.value, item)
+            else:
+                yield Problem(
+                    "AC102",
+                    item.pos,
+                    f"a `recipients` entry must be a string, not {kind_name(item)}",
+                )
+    elif isinstance(recipients, Map):
+        for key, entry in recipients.entries.items():
+            yield from _bare_address(key, Scalar(entry.key_pos, key))
+
+
+def _bare_address(text: str, node: Scalar) -> Iterator[Problem]:
+    try:
+        parse_envelope(text)
+    except AddressError as exc:
+        yield Problem("AC105", node.pos, f"recipient `{text}` is not a bare address: {exc}")
+
+
+def recipient_addresses(send: Send) -> list[str]:
+    """Every recipient address written in the send (for checks that compare with them)."""
+    found: list[str] = []
+    recipient = send.string("recipient")
+    if recipient is not None:
+        found.append(recipient)
+    recipients = send.value("recipients")
+    if isinstance(recipients, Seq):
+        found.extend(
+            item.value
+            for item in recipients.items
+            if isinstance(item, Scalar) and isinstance(item.value, str)
+        )
+    elif isinstance(recipients, Map):
+        found.extend(recipients.entries)
+    return found

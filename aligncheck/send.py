@@ -1,0 +1,171 @@
+"""Send: the typed view of one send, with its author and envelope extracted (spec §1)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from aligncheck.addresses import AddressError, AuthorProblem, Mailbox, parse_envelope, parse_from
+from aligncheck.findings import Pos
+from aligncheck.nodes import Entry, Map, Node, Scalar
+from aligncheck.sources import RawSend
+
+_HEADER_NAME = re.compile(r"^([!-9;-~]+)[ \t]*:")
+
+
+@dataclass(frozen=True)
+class Author:
+    """Where the author (RFC5322.From) comes from, and what it is.
+
+    Exactly one of `mailbox` and `problem` is set, unless the author cannot be known (template).
+    """
+
+    source: str  # "mime", "from", "template" or "none"
+    pos: Pos
+    mailbox: Mailbox | None = None
+    problem: AuthorProblem | None = None
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """The `envelope` property: the MAIL FROM address when present."""
+
+    pos: Pos
+    written: str
+    mailbox: Mailbox | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Send:
+    path: str
+    index: int
+    raw: RawSend
+    author: Author
+    envelope: Envelope | None
+    mime_headers: tuple[tuple[str, str, int], ...] = field(default=())
+
+    @property
+    def properties(self) -> dict[str, Entry]:
+        return self.raw.properties
+
+    def value(self, key: str) -> Node | None:
+        entry = self.raw.properties.get(key)
+        return None if entry is None else entry.value
+
+    def string(self, key: str) -> str | None:
+        node = self.value(key)
+        if isinstance(node, Scalar) and isinstance(node.value, str):
+            return node.value
+        return None
+
+    def boolean(self, key: str) -> bool | None:
+        node = self.value(key)
+        if isinstance(node, Scalar) and isinstance(node.value, bool):
+            return node.value
+        return None
+
+    @property
+    def author_domain(self) -> str | None:
+        return None if self.author.mailbox is None else self.author.mailbox.domain
+
+    @property
+    def envelope_domain(self) -> str | None:
+        if self.envelope is None or self.envelope.mailbox is None:
+            return None
+        return self.envelope.mailbox.domain
+
+
+def build_send(path: str, raw: RawSend) -> Send:
+    headers: tuple[tuple[str, str, int], ...] = ()
+    mime = raw.properties.get("mime")
+    if mime is not None and isinstance(mime.value, Scalar) and isinstance(mime.value.value, str):
+        headers = tuple(header_fields(mime.value.value))
+    return Send(path, raw.index, raw, _author(raw, headers), _envelope(raw), headers)
+
+
+def header_fields(message: str) -> list[tuple[str, str, int]]:
+    """The header fields of an RFC 5322 message: (name, unfolded value, 0-based line index).
+
+    Reading stops at the first empty line (or a line that is not a header), so a large body
+    is never scanned.
+    """
+    fields: list[tuple[str, str, int]] = []
+    start = 0
+    index = 0
+    length = len(message)
+    while start < length:
+        end = message.find("\n", start)
+        if end == -1:
+            end = length
+        line = message[start:end].rstrip("\r")
+        if not line:
+            break
+        if line[0] in " \t" and fields:
+            name, value, at = fields[-1]
+            fields[-1] = (name, value + " " + line.strip(), at)
+        else:
+            match = _HEADER_NAME.match(line)
+            if match is None:
+                break
+            fields.append((match.group(1), line[match.end() :].strip(), index))
+        start = end + 1
+        index += 1
+    return fields
+
+
+def _author(raw: RawSend, headers: tuple[tuple[str, str, int], ...]) -> Author:
+    props = raw.properties
+    mime = props.get("mime")
+    if mime is not None and isinstance(mime.value, Scalar) and isinstance(mime.value.value, str):
+        mime_node = mime.value
+        froms = [(value, at) for name, value, at in headers if name.lower() == "from"]
+        if len(froms) > 1:
+            return Author(
+                "mime",
+                mime_node.line_pos(froms[1][1]),
+                problem=AuthorProblem(
+                    "AC201", f"`mime` has {len(froms)} From header fields (RFC 5322 allows one)"
+                ),
+            )
+        if froms:
+            value, at = froms[0]
+            return _parsed("mime", mime_node.line_pos(at), value)
+    from_entry = props.get("from")
+    if from_entry is not None:
+        node = from_entry.value
+        if isinstance(node, Scalar) and isinstance(node.value, str):
+            return _parsed("from", node.pos, node.value)
+        if isinstance(node, Map):
+            address = node.get("address")
+            if isinstance(address, Scalar) and isinstance(address.value, str):
+                return _parsed("from", address.pos, address.value)
+            return Author(
+                "from", node.pos, problem=AuthorProblem("AC202", "`from` has no `address`")
+            )
+        return Author("from", node.pos)  # wrong type: AC102 reports it
+    template = props.get("template")
+    if template is not None:
+        return Author("template", template.value.pos)
+    pos = mime.value.pos if mime is not None else raw.node.pos
+    return Author("none", pos)
+
+
+def _parsed(source: str, pos: Pos, value: str) -> Author:
+    try:
+        return Author(source, pos, mailbox=parse_from(value))
+    except AuthorProblem as problem:
+        return Author(source, pos, problem=problem)
+
+
+def _envelope(raw: RawSend) -> Envelope | None:
+    entry = raw.properties.get("envelope")
+    if entry is None:
+        return None
+    node = entry.value
+    if not isinstance(node, Scalar) or not isinstance(node.value, str):
+        return None  # wrong type: AC102 reports it
+    try:
+        return Envelope(node.pos, node.value, mailbox=parse_envelope(node.value))
+    except AddressError as exc:
+        return Envelope(node.pos, node.value, error=str(exc))

@@ -1,0 +1,25 @@
+"""Settings: everything a run depends on, filled by the CLI or the Python API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aligncheck.findings import Severity
+from aligncheck.parsing import Limits
+
+MODELS = ("rfc7489", "rfc9989", "both")
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ("AC",)
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity = Severity.ERROR
+    exit_zero: bool = False
+    model: str = "rfc7489"
+    nameservers: tuple[str, ...] = ()
+    dns_timeout: float = 5.0
+    offline: bool = False
+    psl_private: bool = True
+    stdin_filename: str | None = None
+    limits: Limits = field(default_factory=Limits)
