@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterator, Mapping
 
-from aligncheck.addresses import AddressError, parse_envelope
+from aligncheck.addresses import VARIABLE, AddressError, parse_envelope
 from aligncheck.findings import Problem, Severity
 from aligncheck.nodes import Entry, Map, Node, Scalar, Seq, kind_name
 from aligncheck.rules.base import Rule
@@ -240,6 +240,8 @@ def _recipients(send: Send) -> Iterator[Problem]:
 
 
 def _bare_address(text: str, node: Scalar) -> Iterator[Problem]:
+    if VARIABLE.fullmatch(text):
+        return  # the whole address is filled in at send time
     try:
         parse_envelope(text)
     except AddressError as exc:

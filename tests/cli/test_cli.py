@@ -1,0 +1,188 @@
+"""The CLI as users run it: exit statuses, formats, selection, stdin, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from aligncheck.cli import main
+from aligncheck.rules import RULES
+
+BAD = (
+    "from: info@example.com\nenvelope: bounces@example.com\n"
+    "dsn:\n  notify: failure\n  ret: HEADERS\n"
+)
+GOOD = "from: info@example.com\nenvelope: bounces@example.com\n"
+
+
+@pytest.fixture
+def bad_file(tmp_path: Path) -> Path:
+    path = tmp_path / "bad.yaml"
+    path.write_text(BAD)
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_text_output_and_exit_status(capsys: pytest.CaptureFixture[str], bad_file: Path) -> None:
+    status, out, _ = run(capsys, "check", str(bad_file))
+    assert status == 1
+    assert out.splitlines() == [
+        f"{bad_file}:4:11: AC403 [warning] notify `failure` is not canonical (lower case): "
+        "write `FAILURE`",
+        f"{bad_file}:5:8: AC401 [error] ret `HEADERS` is invalid: use FULL or HDRS",
+        "Found 2 findings (1 error, 1 warning, 0 info) in 1 file, 1 send.",
+    ]
+
+
+def test_clean_file_exits_zero(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    (tmp_path / "good.yaml").write_text(GOOD)
+    status, out, _ = run(capsys, "check", str(tmp_path / "good.yaml"))
+    assert (status, out) == (0, "No findings (1 file, 1 send checked).\n")
+
+
+def test_json_output_follows_the_contract(
+    capsys: pytest.CaptureFixture[str], bad_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(bad_file.parent)
+    status, out, _ = run(capsys, "check", "--format", "json", "bad.yaml")
+    assert status == 1
+    document = json.loads(out)
+    assert document["version"] == 1
+    assert document["tool"] == {"name": "aligncheck", "version": "0.1.0"}
+    assert document["summary"] == {"files": 1, "sends": 1, "error": 1, "warning": 1, "info": 0}
+    assert document["findings"][1] == {
+        "path": "bad.yaml",
+        "line": 5,
+        "column": 8,
+        "rule": "AC401",
+        "name": "dsn-ret-invalid",
+        "severity": "error",
+        "message": "ret `HEADERS` is invalid: use FULL or HDRS",
+        "send": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "rules"),
+    [
+        (["--select", "AC403"], 0, ["AC403"]),
+        (["--select", "dsn-ret-invalid"], 1, ["AC401"]),
+        (["--ignore", "AC4"], 0, []),
+        (["--select", "AC4", "--ignore", "AC401"], 0, ["AC403"]),
+        (["--ignore", "AC4", "--select", "AC401"], 1, ["AC401"]),
+        (["--fail-on", "warning", "--ignore", "AC401"], 1, ["AC403"]),
+        (["--exit-zero"], 0, ["AC403", "AC401"]),
+    ],
+)
+def test_selection_and_fail_on(
+    capsys: pytest.CaptureFixture[str],
+    bad_file: Path,
+    args: list[str],
+    status: int,
+    rules: list[str],
+) -> None:
+    code, out, _ = run(capsys, "check", "--format", "json", *args, str(bad_file))
+    assert code == status
+    assert [f["rule"] for f in json.loads(out)["findings"]] == rules
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["check"],
+        ["check", "--select", "AC999", "x.yaml"],
+        ["check", "--format", "xml", "x.yaml"],
+        ["nonsense"],
+        ["rules", "AC999"],
+    ],
+)
+def test_usage_errors_exit_two_with_one_line(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    status, _, err = run(capsys, *argv)
+    assert status == 2
+    assert "Traceback" not in err
+    assert err.strip()
+
+
+def test_missing_path_is_one_line_and_exit_two_other_files_still_checked(
+    capsys: pytest.CaptureFixture[str], bad_file: Path
+) -> None:
+    status, out, err = run(capsys, "check", "missing.yaml", str(bad_file))
+    assert status == 2
+    assert err == "aligncheck: error: missing.yaml: no such file or directory\n"
+    assert "AC401" in out
+
+
+def test_stdin_with_filename(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BAD.encode())))
+    status, out, _ = run(capsys, "check", "--stdin-filename", "mail/x.yaml", "-")
+    assert status == 1
+    assert out.startswith("mail/x.yaml:4:11: AC403")
+
+
+def test_output_file(capsys: pytest.CaptureFixture[str], bad_file: Path, tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    status, out, _ = run(capsys, "check", "--format", "json", "-o", str(target), str(bad_file))
+    assert status == 1
+    assert out == ""
+    assert json.loads(target.read_text())["summary"]["error"] == 1
+
+
+def test_version_names_the_psl_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "--version")
+    assert status == 0
+    assert out.startswith("aligncheck 0.1.0 (Public Suffix List snapshot 20")
+
+
+def test_rules_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "rules")
+    assert status == 0
+    assert [line.split()[0] for line in out.splitlines()] == list(RULES)
+
+
+@pytest.mark.parametrize("selector", ["AC403", "dsn-non-canonical", "ac403"])
+def test_rules_shows_one_rule_with_examples(
+    capsys: pytest.CaptureFixture[str], selector: str
+) -> None:
+    status, out, _ = run(capsys, "rules", selector)
+    assert status == 0
+    assert out.startswith("AC403 dsn-non-canonical (warning)")
+    assert "Fails:\n" in out and "Passes:\n" in out
+
+
+def test_offline_run_imports_neither_dnspython_nor_tldextract(bad_file: Path) -> None:
+    code = (
+        "import sys\nfrom aligncheck.cli import main\n"
+        f"status = main(['check', {str(bad_file)!r}])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('dns', 'tldextract'))\n"
+        "print('HEAVY', heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.stdout.splitlines()[-1] == "HEAVY []"
+
+
+def test_module_entry_point(bad_file: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "aligncheck", "check", str(bad_file)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "AC401" in result.stdout

@@ -1,0 +1,23 @@
+"""Shared test helpers: run aligncheck on text and compare findings as (code, line, column)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aligncheck import Finding, Settings, check_paths
+
+
+def lint_text(
+    tmp_path: Path, text: str, name: str = "send.yaml", settings: Settings | None = None
+) -> list[Finding]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return list(check_paths([str(path)], settings or Settings()).findings)
+
+
+def located(findings: list[Finding]) -> list[tuple[str, int, int]]:
+    return [(f.rule, f.line, f.column) for f in findings]
+
+
+def codes(findings: list[Finding]) -> list[str]:
+    return [f.rule for f in findings]

@@ -1,0 +1,115 @@
+"""Author and envelope parsing, and IDNA2008 normalization."""
+
+from __future__ import annotations
+
+import pytest
+
+from aligncheck.addresses import (
+    AddressError,
+    AuthorProblem,
+    normalize_domain,
+    parse_envelope,
+    parse_from,
+)
+
+
+@pytest.mark.parametrize(
+    ("written", "normalized"),
+    [
+        ("faß.de", "xn--fa-hia.de"),
+        ("Bücher.Example", "xn--bcher-kva.example"),
+        ("EXAMPLE.COM", "example.com"),
+        ("xn--bcher-kva.example", "xn--bcher-kva.example"),
+    ],
+)
+def test_domains_normalize_to_lowercase_a_labels(written: str, normalized: str) -> None:
+    assert normalize_domain(written) == normalized
+
+
+@pytest.mark.parametrize(
+    "domain",
+    [
+        "",
+        "example.com.",
+        "a..com",
+        "ex_ample.com",
+        "-ab.com",
+        "ab-.com",
+        "a" * 64 + ".com",
+        ".".join(["abcdefghi"] * 26),
+        "i\u2764.ws",
+    ],
+)
+def test_invalid_domains_are_refused(domain: str) -> None:
+    with pytest.raises(AddressError):
+        normalize_domain(domain)
+
+
+@pytest.mark.parametrize(
+    ("value", "domain"),
+    [
+        ("info@example.com", "example.com"),
+        ("Bücher <info@Bücher.example>", "xn--bcher-kva.example"),
+        ("=?utf-8?q?J=C3=B6rg?= <j@example.com>", "example.com"),
+        ("x@faß.de", "xn--fa-hia.de"),
+        ('"Doe, Jane" <jane@Example.COM>', "example.com"),
+        ("info@example.com (comment)", "example.com"),
+    ],
+)
+def test_from_values_yield_the_author_domain(value: str, domain: str) -> None:
+    assert parse_from(value).domain == domain
+
+
+@pytest.mark.parametrize(
+    ("value", "code"),
+    [
+        ("a@x.com, b@y.com", "AC201"),
+        ("Team: a@x.com;", "AC201"),
+        ("Undisclosed:;", "AC201"),
+        ("", "AC202"),
+        ("info", "AC202"),
+        ("info@example.com.", "AC202"),
+        ("i <info@[192.0.2.1]>", "AC202"),
+        ("=?utf-8?q?info?=@example.com", "AC202"),
+        ("info@ex_ample.com", "AC202"),
+        ("info@{$brand}.com", "AC203"),
+    ],
+)
+def test_unusable_from_values(value: str, code: str) -> None:
+    with pytest.raises(AuthorProblem) as caught:
+        parse_from(value)
+    assert caught.value.code == code
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['"quoted local"@example.com', "{$user}@example.com", "b+tag@bücher.example", "a.b@x.com"],
+)
+def test_valid_envelopes(value: str) -> None:
+    parse_envelope(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment"),
+    [
+        ("Bounces <b@x.com>", "angle brackets"),
+        ("<b@x.com>", "angle brackets"),
+        ("", "empty"),
+        ("l" * 65 + "@x.com", "64"),
+        ("b@-x.com", "hyphen"),
+        ("b@x..com", "empty label"),
+        ("b@x_y.com", "`_`"),
+        ("b@x.com.", "ends with a dot"),
+        ("bö@x.com", "SMTPUTF8"),
+        ("b@{$d}.com", "variable"),
+        ("b@[192.0.2.1]", "literal"),
+        ("a..b@x.com", "empty dot-separated"),
+        ("b@x.com ", "white space"),
+        ("b x@x.com", "white space"),
+        ("b@c@x.com", "more than one"),
+        ("l" * 64 + "@" + ".".join(["d" * 60] * 4) + ".com", "octets long"),
+    ],
+)
+def test_invalid_envelopes(value: str, fragment: str) -> None:
+    with pytest.raises(AddressError, match=fragment):
+        parse_envelope(value)

@@ -1,0 +1,156 @@
+"""Loading: positions, document shapes, safety limits and encodings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aligncheck import Settings, check_paths
+from aligncheck.findings import Pos
+from aligncheck.nodes import Map, Scalar, Seq
+from aligncheck.parsing import Limits, ParseError, load_json, load_yaml
+from tests.helpers import codes, lint_text, located
+
+
+def test_yaml_positions_are_one_based() -> None:
+    [root] = load_yaml("a: 1\nb:\n  - x\n  - {c: d}\n", Limits())
+    assert isinstance(root, Map)
+    assert root.entries["a"].key_pos == Pos(1, 1)
+    assert root.entries["a"].value.pos == Pos(1, 4)
+    seq = root.entries["b"].value
+    assert isinstance(seq, Seq)
+    assert [item.pos for item in seq.items] == [Pos(3, 5), Pos(4, 5)]
+
+
+def test_json_positions_match_the_text() -> None:
+    [root] = load_json('{\n  "a": [1, true],\n  "b": {"c": "d\\u00e9"}\n}')
+    assert isinstance(root, Map)
+    assert root.entries["b"].key_pos == Pos(3, 3)
+    inner = root.entries["b"].value
+    assert isinstance(inner, Map)
+    value = inner.entries["c"].value
+    assert isinstance(value, Scalar)
+    assert (value.value, value.pos) == ("d\u00e9", Pos(3, 14))
+    items = root.entries["a"].value
+    assert isinstance(items, Seq)
+    assert [(i.pos, i.value) for i in items.items if isinstance(i, Scalar)] == [
+        (Pos(2, 9), 1),
+        (Pos(2, 12), True),
+    ]
+
+
+def test_yaml_timestamps_stay_text() -> None:
+    [root] = load_yaml("maxdelivertime: 2026-01-01 10:00:00\n", Limits())
+    assert isinstance(root, Map)
+    value = root.entries["maxdelivertime"].value
+    assert isinstance(value, Scalar)
+    assert value.value == "2026-01-01 10:00:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("a: !!python/object:os.system x\n", "not allowed"),
+        ("a: &r [*r]\n", "refers to itself"),
+        ("a: [unclosed\n", "invalid YAML"),
+        ("[" * 300 + "]" * 300 + "\n", "nested"),
+    ],
+)
+def test_unsafe_or_invalid_yaml_is_refused(text: str, fragment: str) -> None:
+    with pytest.raises(ParseError, match=fragment):
+        load_yaml(text, Limits())
+
+
+def test_alias_bomb_is_refused() -> None:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for this, prev in zip("bcdefghi", "abcdefgh", strict=True):
+        lines.append(f"{this}: &{this} [{', '.join(['*' + prev] * 9)}]")
+    with pytest.raises(ParseError, match="aliases expand"):
+        load_yaml("\n".join(lines) + "\n", Limits())
+
+
+@pytest.mark.parametrize(
+    ("data", "pos", "fragment"),
+    [
+        (b"from: a@x.com\nx: \xff\n", (2, 4), "UTF-8"),
+        (b"from: a@x.com\x00\n", (1, 14), "NUL"),
+        ("from: a@x.com\n".encode("utf-16"), (1, 1), "UTF-16"),
+        (b'{"from": "a@x.com",}', (1, 20), "invalid JSON"),
+    ],
+)
+def test_bad_bytes_are_ac100_at_the_spot(
+    tmp_path: Path, data: bytes, pos: tuple[int, int], fragment: str
+) -> None:
+    path = tmp_path / ("f.json" if data.startswith(b"{") else "f.yaml")
+    path.write_bytes(data)
+    findings = list(check_paths([str(path)]).findings)
+    assert [(f.rule, f.line, f.column) for f in findings] == [("AC100", *pos)]
+    assert fragment in findings[0].message
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_bytes(b"\xef\xbb\xbffrom: a@x.com\nenvelope: b@x.com\n")
+    assert list(check_paths([str(path)]).findings) == []
+
+
+def test_size_limit_is_ac100(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text("from: a@x.com\ntext: " + "x" * 2000 + "\n")
+    settings = Settings(limits=Limits(max_bytes=1000))
+    findings = list(check_paths([str(path)], settings).findings)
+    assert [f.rule for f in findings] == ["AC100"]
+    assert "size limit" in findings[0].message
+
+
+@pytest.mark.parametrize("name", ["send.yaml", "send.json"])
+def test_duplicate_keys_are_reported(tmp_path: Path, name: str) -> None:
+    text = (
+        '{"from": "a@x.com", "envelope": "b@x.com", "from": "c@x.com"}'
+        if name.endswith(".json")
+        else "from: a@x.com\nenvelope: b@x.com\nfrom: c@x.com\n"
+    )
+    findings = lint_text(tmp_path, text, name)
+    assert codes(findings) == ["AC100"]
+    assert "duplicate key `from`" in findings[0].message
+
+
+def test_multi_document_yaml_counts_sends_across_documents(tmp_path: Path) -> None:
+    text = "from: a@x.com\nenvelope: b@x.com\n---\n- from: c@x.com\n  envelope: <b@x.com>\n"
+    findings = lint_text(tmp_path, text)
+    assert [(f.rule, f.line, f.send) for f in findings] == [("AC300", 5, 1)]
+
+
+def test_list_entries_that_are_not_mappings(tmp_path: Path) -> None:
+    findings = lint_text(tmp_path, "- from: a@x.com\n  envelope: b@x.com\n- 42\n")
+    assert [(f.rule, f.line, f.column, f.send) for f in findings] == [("AC101", 3, 3, None)]
+
+
+def test_explicit_file_without_sends_is_ac101(tmp_path: Path) -> None:
+    assert located(lint_text(tmp_path, "name: ci\non: push\n")) == [("AC101", 1, 1)]
+
+
+def test_directory_expansion_skips_files_without_sends(tmp_path: Path) -> None:
+    (tmp_path / "other.yaml").write_text("name: ci\n")
+    (tmp_path / "notes.txt").write_text("from: x\n")
+    (tmp_path / "send.json").write_text('{"from": "a@x.com", "envelope": "<b@x.com>"}')
+    (tmp_path / ".hidden").mkdir()
+    (tmp_path / ".hidden" / "send.yaml").write_text("from: a@x.com\nenvelope: <b@x.com>\n")
+    report = check_paths([str(tmp_path)])
+    assert report.files == 1
+    assert [(Path(f.path).name, f.rule) for f in report.findings] == [("send.json", "AC300")]
+
+
+def test_non_send_document_beside_sends_is_ac101(tmp_path: Path) -> None:
+    text = "from: a@x.com\nenvelope: b@x.com\n---\nname: not a send\n"
+    assert located(lint_text(tmp_path, text)) == [("AC101", 4, 1)]
+
+
+def test_sends_mapping_shapes(tmp_path: Path) -> None:
+    text = "sends: nope\ndefaults: [1]\nextra_key: 1\n"
+    assert located(lint_text(tmp_path, text)) == [
+        ("AC101", 1, 8),
+        ("AC102", 2, 11),
+        ("AC103", 3, 1),
+    ]
