@@ -12,15 +12,20 @@ from typing import Any
 import click
 
 from aligncheck import __version__
+from aligncheck.addresses import AddressError, normalize_domain, parse_envelope
+from aligncheck.dns import NameserverError, parse_nameserver
 from aligncheck.engine import check_paths
+from aligncheck.explain import explain as explain_domain
+from aligncheck.explain import render_text
 from aligncheck.findings import Report, Severity
 from aligncheck.psl_version import psl_snapshot_version
 from aligncheck.report import REPORTERS
 from aligncheck.rules import RULES, lookup
 from aligncheck.selection import Selection, SelectorError
-from aligncheck.settings import Settings
+from aligncheck.settings import MODELS, Settings
 
 SEVERITIES = ("error", "warning", "info")
+DEFAULT_MODEL = Settings().model
 
 
 class UsageProblem(click.UsageError):
@@ -36,6 +41,52 @@ def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> 
 
 def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def dns_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The DNS options `check` and `explain` share."""
+    options = [
+        click.option(
+            "--model",
+            type=click.Choice(MODELS),
+            default=DEFAULT_MODEL,
+            show_default=True,
+            help="Organizational-domain model: RFC 7489 (PSL), RFC 9989 (DNS tree walk) or both.",
+        ),
+        click.option(
+            "--nameserver",
+            multiple=True,
+            metavar="HOST[:PORT]",
+            help="Ask this nameserver (repeatable; [::1]:5353 for IPv6). Default: the system's.",
+        ),
+        click.option(
+            "--dns-timeout",
+            type=click.FloatRange(min=0.1, max=120),
+            default=5.0,
+            show_default=True,
+            metavar="SECONDS",
+            help="Time limit for one lookup.",
+        ),
+        click.option("--offline", is_flag=True, help="No DNS: skip the rules that need it."),
+        click.option(
+            "--psl-private/--no-psl-private",
+            default=True,
+            show_default=True,
+            help="Include the PRIVATE section of the Public Suffix List (RFC 7489 model).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _nameservers(values: Sequence[str]) -> tuple[str, ...]:
+    for value in values:
+        try:
+            parse_nameserver(value)
+        except NameserverError as exc:
+            raise UsageProblem(str(exc)) from None
+    return tuple(values)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -73,6 +124,7 @@ def cli() -> None:
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--stdin-filename", help="The name to report for `-` (stdin).")
+@dns_options
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 def check(
     paths: tuple[str, ...],
@@ -83,6 +135,11 @@ def check(
     fail_on: str,
     exit_zero: bool,
     stdin_filename: str | None,
+    model: str,
+    nameserver: tuple[str, ...],
+    dns_timeout: float,
+    offline: bool,
+    psl_private: bool,
     debug: bool,
 ) -> int:
     """Check send configurations (files, directories, or - for stdin)."""
@@ -92,6 +149,11 @@ def check(
         fail_on=Severity.parse(fail_on),
         exit_zero=exit_zero,
         stdin_filename=stdin_filename,
+        model=model,
+        nameservers=_nameservers(nameserver),
+        dns_timeout=dns_timeout,
+        offline=offline,
+        psl_private=psl_private,
     )
     try:
         Selection(settings.select, settings.ignore)
@@ -171,6 +233,65 @@ def rules(rule: str | None, output_format: str) -> None:
     click.echo(f"{r.code} {r.name} ({r.severity}{', needs DNS' if r.needs_dns else ''})\n")
     click.echo(f"{r.summary}\n\n{r.description}\n")
     click.echo("Fails:\n" + _indent(r.failing) + "\nPasses:\n" + _indent(r.passing), nl=False)
+
+
+@cli.command()
+@click.argument("domain")
+@click.option("--envelope", metavar="ADDRESS", help="Judge this envelope address too.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@dns_options
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+def explain(
+    domain: str,
+    envelope: str | None,
+    output_format: str,
+    model: str,
+    nameserver: tuple[str, ...],
+    dns_timeout: float,
+    offline: bool,
+    psl_private: bool,
+    debug: bool,
+) -> int:
+    """Show how DOMAIN's DMARC policy is found and whether an envelope aligns, per model.
+
+    Exit status: 0 aligned (or no envelope), 1 not aligned, 2 on errors or failed lookups.
+    """
+    if offline:
+        raise UsageProblem("explain needs DNS; drop --offline")
+    try:
+        author = normalize_domain(domain.rsplit("@", 1)[-1])
+        envelope_domain = parse_envelope(envelope).domain if envelope is not None else None
+    except AddressError as exc:
+        raise UsageProblem(str(exc)) from None
+    settings = Settings(
+        model=model,
+        nameservers=_nameservers(nameserver),
+        dns_timeout=dns_timeout,
+        psl_private=psl_private,
+    )
+
+    def work() -> int:
+        results = explain_domain(author, envelope_domain, settings)
+        if output_format == "json":
+            document = {
+                "domain": author,
+                "envelope_domain": envelope_domain,
+                "models": [result.as_dict() for result in results],
+            }
+            click.echo(json.dumps(document, indent=2))
+        else:
+            click.echo(render_text(author, envelope_domain, results), nl=False)
+        if any(result.failure for result in results):
+            return 2
+        return 1 if any(result.aligned is False for result in results) else 0
+
+    return _guarded(debug, work)
 
 
 def _indent(text: str) -> str:

@@ -7,11 +7,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from aligncheck.dmarc.discovery import questions
+from aligncheck.dns import ResolverConfig, resolve_all
 from aligncheck.findings import Finding, Problem, Report
-from aligncheck.rules import RULES, SEND_CHECKS
+from aligncheck.rules import RULES, SEND_CHECKS, policy
+from aligncheck.rules.policy import DNS_CODES
 from aligncheck.selection import Selection
 from aligncheck.send import Send, build_send
-from aligncheck.settings import Settings
+from aligncheck.settings import Settings, models_in_force
 from aligncheck.sources import (
     SourceError,
     SourceFile,
@@ -105,5 +108,37 @@ def _judge(sources: list[SourceFile], settings: Settings, errors: list[str]) -> 
             all_sends.append(send)
             for send_check in SEND_CHECKS:
                 run.add(source.path, send.index, send_check(send))
+    notes: list[str] = []
+    queries = 0
+    dns_wanted = any(run.selection.enabled(code) for code in DNS_CODES)
+    if dns_wanted and settings.offline:
+        notes.append(f"offline: DNS rules skipped ({', '.join(DNS_CODES)})")
+    elif dns_wanted:
+        context = _ask_dns(all_sends, settings)
+        queries = context.lookup.queries_sent
+        for send in all_sends:
+            run.add(send.path, send.index, policy.check(send, context))
     findings = sorted(run.findings, key=Finding.sort_key)
-    return Report(findings, files=len(sources), sends=len(all_sends), errors=tuple(errors))
+    return Report(
+        findings,
+        files=len(sources),
+        sends=len(all_sends),
+        errors=tuple(errors),
+        notes=tuple(notes),
+        dns_queries=queries,
+    )
+
+
+def _ask_dns(sends: list[Send], settings: Settings) -> policy.DnsContext:
+    """Ask every DNS question any model in force may need, in one concurrent batch."""
+    models = models_in_force(settings.model)
+    authors = {d for d in (s.author_domain for s in sends) if d is not None}
+    envelopes = {d for d in (s.envelope_domain for s in sends) if d is not None}
+    wanted = {
+        question
+        for model in models
+        for question in questions(model, authors, envelopes, settings.psl_private)
+    }
+    config = ResolverConfig(settings.nameservers, settings.dns_timeout, settings.concurrency)
+    answers = resolve_all(wanted, config)
+    return policy.DnsContext(answers, models, settings.psl_private)

@@ -10,6 +10,10 @@ from aligncheck.parsing import Limits
 MODELS = ("rfc7489", "rfc9989", "both")
 
 
+def models_in_force(model: str) -> tuple[str, ...]:
+    return ("rfc7489", "rfc9989") if model == "both" else (model,)
+
+
 @dataclass(frozen=True)
 class Settings:
     select: tuple[str, ...] = ("AC",)
@@ -22,4 +26,5 @@ class Settings:
     offline: bool = False
     psl_private: bool = True
     stdin_filename: str | None = None
+    concurrency: int = 64
     limits: Limits = field(default_factory=Limits)

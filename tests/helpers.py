@@ -6,13 +6,15 @@ from pathlib import Path
 
 from aligncheck import Finding, Settings, check_paths
 
+OFFLINE = Settings(offline=True)
+
 
 def lint_text(
     tmp_path: Path, text: str, name: str = "send.yaml", settings: Settings | None = None
 ) -> list[Finding]:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    return list(check_paths([str(path)], settings or Settings()).findings)
+    return list(check_paths([str(path)], settings or OFFLINE).findings)
 
 
 def located(findings: list[Finding]) -> list[tuple[str, int, int]]:

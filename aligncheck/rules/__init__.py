@@ -5,17 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from aligncheck.findings import Problem
-from aligncheck.rules import author, dsn, envelope
+from aligncheck.rules import author, dsn, envelope, policy
 from aligncheck.rules import input as input_rules
 from aligncheck.rules.base import Rule
 from aligncheck.send import Send
 
 SendCheck = Callable[[Send], Iterable[Problem]]
 
-RULES: dict[str, Rule] = {
-    rule.code: rule for module in (input_rules, author, envelope, dsn) for rule in module.RULES
-}
-RULES = dict(sorted(RULES.items()))
+_GROUPS = (input_rules, author, envelope, dsn, policy)
+RULES: dict[str, Rule] = dict(
+    sorted((rule.code, rule) for module in _GROUPS for rule in module.RULES)
+)
 CODE_BY_NAME: dict[str, str] = {rule.name: rule.code for rule in RULES.values()}
 
 # Checks that judge a send on its own, without DNS.

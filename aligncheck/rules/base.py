@@ -12,8 +12,8 @@ class Rule:
     """A rule of the catalogue (spec §3).
 
     `failing` and `passing` are example send configurations (YAML); the test suite runs them,
-    so the documentation cannot drift from what the rule does. `dns` holds the DMARC records
-    (as `name: TXT value` lines) an example needs, for rules that need DNS.
+    so the documentation cannot drift from what the rule does. For rules that need DNS,
+    `dns` and `passing_dns` hold the records (name, type, value) each example is judged with.
     """
 
     code: str
@@ -25,3 +25,8 @@ class Rule:
     passing: str
     needs_dns: bool = False
     dns: tuple[tuple[str, str, str], ...] = ()
+    passing_dns: tuple[tuple[str, str, str], ...] | None = None
+
+    @property
+    def passing_records(self) -> tuple[tuple[str, str, str], ...]:
+        return self.dns if self.passing_dns is None else self.passing_dns

@@ -50,7 +50,7 @@ def test_odd_input_never_crashes(
 ) -> None:
     path = tmp_path / f"odd{suffix}"
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    status = main(["check", "--format", "json", str(path)])
+    status = main(["check", "--offline", "--format", "json", str(path)])
     _, err = capsys.readouterr()
     assert status in (0, 1)
     assert "Traceback" not in err and "internal error" not in err

@@ -10,7 +10,7 @@ from aligncheck import Settings, check_paths
 from aligncheck.findings import Pos
 from aligncheck.nodes import Map, Scalar, Seq
 from aligncheck.parsing import Limits, ParseError, load_json, load_yaml
-from tests.helpers import codes, lint_text, located
+from tests.helpers import OFFLINE, codes, lint_text, located
 
 
 def test_yaml_positions_are_one_based() -> None:
@@ -84,7 +84,7 @@ def test_bad_bytes_are_ac100_at_the_spot(
 ) -> None:
     path = tmp_path / ("f.json" if data.startswith(b"{") else "f.yaml")
     path.write_bytes(data)
-    findings = list(check_paths([str(path)]).findings)
+    findings = list(check_paths([str(path)], OFFLINE).findings)
     assert [(f.rule, f.line, f.column) for f in findings] == [("AC100", *pos)]
     assert fragment in findings[0].message
 
@@ -92,13 +92,13 @@ def test_bad_bytes_are_ac100_at_the_spot(
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     path = tmp_path / "f.yaml"
     path.write_bytes(b"\xef\xbb\xbffrom: a@x.com\nenvelope: b@x.com\n")
-    assert list(check_paths([str(path)]).findings) == []
+    assert list(check_paths([str(path)], OFFLINE).findings) == []
 
 
 def test_size_limit_is_ac100(tmp_path: Path) -> None:
     path = tmp_path / "big.yaml"
     path.write_text("from: a@x.com\ntext: " + "x" * 2000 + "\n")
-    settings = Settings(limits=Limits(max_bytes=1000))
+    settings = Settings(offline=True, limits=Limits(max_bytes=1000))
     findings = list(check_paths([str(path)], settings).findings)
     assert [f.rule for f in findings] == ["AC100"]
     assert "size limit" in findings[0].message
@@ -137,7 +137,7 @@ def test_directory_expansion_skips_files_without_sends(tmp_path: Path) -> None:
     (tmp_path / "send.json").write_text('{"from": "a@x.com", "envelope": "<b@x.com>"}')
     (tmp_path / ".hidden").mkdir()
     (tmp_path / ".hidden" / "send.yaml").write_text("from: a@x.com\nenvelope: <b@x.com>\n")
-    report = check_paths([str(tmp_path)])
+    report = check_paths([str(tmp_path)], OFFLINE)
     assert report.files == 1
     assert [(Path(f.path).name, f.rule) for f in report.findings] == [("send.json", "AC300")]
 

@@ -1,0 +1,176 @@
+"""The only module that talks to the network: one concurrent, cached batch of lookups.
+
+Every question is asked once; every answer is an `Answer` (records, NXDOMAIN, no data, or a
+failure) and never an exception. dnspython is imported here, lazily, so runs that need no DNS
+never pay for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    import dns.asyncresolver
+    import dns.rdata
+
+AnswerKind = Literal["records", "nxdomain", "nodata", "failure"]
+Question = tuple[str, str]  # (name without trailing dot, record type)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What DNS said about one question. `records` hold presentation text per record:
+    TXT character-strings joined with no separator, MX as `preference exchange`."""
+
+    kind: AnswerKind
+    records: tuple[str, ...] = ()
+    error: str = ""
+
+    @property
+    def failed(self) -> bool:
+        return self.kind == "failure"
+
+
+class Lookup(Protocol):
+    """Answers already gathered; discovery logic reads them through this interface."""
+
+    def answer(self, name: str, rdtype: str) -> Answer | None: ...
+
+
+@dataclass
+class AnswerTable:
+    """A finished set of answers (live, from a snapshot, or written by a unit test)."""
+
+    answers: dict[Question, Answer] = field(default_factory=dict)
+    queries_sent: int = 0
+
+    def answer(self, name: str, rdtype: str) -> Answer | None:
+        return self.answers.get((name, rdtype))
+
+
+class NameserverError(ValueError):
+    pass
+
+
+_HOST_PORT = re.compile(
+    r"^\[(?P<v6>[0-9A-Fa-f:.]+)\](?::(?P<v6port>\d+))?$|^(?P<host>[^:]+)(?::(?P<port>\d+))?$"
+)
+
+
+def parse_nameserver(text: str) -> tuple[str, int]:
+    """`HOST`, `HOST:PORT`, `IPV6` or `[IPV6]:PORT` → (address, port)."""
+    import ipaddress
+
+    text = text.strip()
+    if text.count(":") > 1 and not text.startswith("["):
+        host, port = text, 53  # a bare IPv6 address
+    else:
+        match = _HOST_PORT.match(text)
+        if match is None:
+            raise NameserverError(
+                f"invalid nameserver `{text}` (use HOST, HOST:PORT or [IPV6]:PORT)"
+            )
+        host = match.group("v6") or match.group("host")
+        port_text = match.group("v6port") or match.group("port")
+        port = int(port_text) if port_text else 53
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise NameserverError(f"nameserver `{text}` must be an IP address") from None
+    if not 0 < port < 65536:
+        raise NameserverError(f"nameserver `{text}`: port {port} is out of range")
+    return host, port
+
+
+@dataclass(frozen=True)
+class ResolverConfig:
+    nameservers: tuple[str, ...] = ()
+    timeout: float = 5.0
+    concurrency: int = 64
+
+
+def resolve_all(questions: Iterable[Question], config: ResolverConfig) -> AnswerTable:
+    """Ask every distinct question once, concurrently, and return all answers."""
+    unique = sorted(set(questions))
+    table = AnswerTable()
+    if not unique:
+        return table
+    table.answers.update(asyncio.run(_resolve(unique, config)))
+    table.queries_sent = len(unique)
+    return table
+
+
+async def _resolve(questions: list[Question], config: ResolverConfig) -> Mapping[Question, Answer]:
+    resolver = _build_resolver(config)
+    limit = asyncio.Semaphore(max(1, config.concurrency))
+
+    async def ask(question: Question) -> tuple[Question, Answer]:
+        async with limit:
+            return question, await _ask(resolver, question)
+
+    results = await asyncio.gather(*(ask(q) for q in questions))
+    return dict(results)
+
+
+def _build_resolver(config: ResolverConfig) -> dns.asyncresolver.Resolver:
+    import dns.asyncresolver
+    import dns.nameserver
+
+    if config.nameservers:
+        resolver = dns.asyncresolver.Resolver(configure=False)
+        resolver.nameservers = [
+            dns.nameserver.Do53Nameserver(*parse_nameserver(ns)) for ns in config.nameservers
+        ]
+    else:
+        resolver = dns.asyncresolver.Resolver()
+    resolver.lifetime = config.timeout
+    resolver.timeout = max(0.2, config.timeout / 2)
+    resolver.cache = None
+    return resolver
+
+
+async def _ask(resolver: dns.asyncresolver.Resolver, question: Question) -> Answer:
+    import dns.exception
+    import dns.name
+    import dns.resolver
+
+    name, rdtype = question
+    try:
+        qname = dns.name.from_text(name)
+        result = await resolver.resolve(qname, rdtype, search=False, raise_on_no_answer=False)
+    except dns.resolver.NXDOMAIN:
+        return Answer("nxdomain")
+    except dns.resolver.NoNameservers as exc:
+        return Answer("failure", error=_no_nameservers_reason(exc))
+    except dns.resolver.LifetimeTimeout:
+        return Answer("failure", error=f"timed out after {resolver.lifetime:g} s")
+    except dns.exception.DNSException as exc:
+        return Answer("failure", error=f"{type(exc).__name__}: {exc}")
+    except (OSError, ValueError) as exc:
+        return Answer("failure", error=f"network error: {exc}")
+    if result.rrset is None:
+        return Answer("nodata")
+    return Answer("records", tuple(_text(rdata) for rdata in result.rrset))
+
+
+def _no_nameservers_reason(exc: Exception) -> str:
+    text = str(exc)
+    for rcode in ("SERVFAIL", "REFUSED", "FORMERR", "NOTIMP"):
+        if rcode in text:
+            return f"the nameserver answered {rcode}"
+    return "no nameserver gave a usable answer"
+
+
+def _text(rdata: dns.rdata.Rdata) -> str:
+    strings = getattr(rdata, "strings", None)
+    if strings is not None:
+        return b"".join(strings).decode("utf-8", errors="replace")
+    preference = getattr(rdata, "preference", None)
+    exchange = getattr(rdata, "exchange", None)
+    if preference is not None and exchange is not None:
+        return f"{preference} {exchange.to_text().lower()}"
+    return str(rdata.to_text())

@@ -1,0 +1,100 @@
+"""`aligncheck explain`: the discovery steps, records, org domains and verdict per model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aligncheck.dmarc import psl
+from aligncheck.dmarc.discovery import (
+    Discovery,
+    Failure,
+    discover,
+    questions,
+    walk,
+)
+from aligncheck.dns import AnswerTable, ResolverConfig, resolve_all
+from aligncheck.settings import Settings, models_in_force
+
+
+@dataclass(frozen=True)
+class ModelExplanation:
+    model: str
+    discovery: Discovery | None
+    failure: str | None
+    envelope_org_domain: str | None = None
+    envelope_steps: tuple[str, ...] = ()
+    aligned: bool | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        d = self.discovery
+        return {
+            "model": self.model,
+            "failure": self.failure,
+            "steps": list(d.steps) if d else [],
+            "org_domain": d.org_domain if d else None,
+            "policy_domain": d.policy_domain if d else None,
+            "effective_policy": d.effective if d else None,
+            "aspf": d.aspf if d else None,
+            "envelope_org_domain": self.envelope_org_domain,
+            "envelope_steps": list(self.envelope_steps),
+            "aligned": self.aligned,
+        }
+
+
+def explain(domain: str, envelope: str | None, settings: Settings) -> list[ModelExplanation]:
+    """Explain DMARC for an author domain (normalized) and an optional envelope domain."""
+    models = models_in_force(settings.model)
+    envelopes = {envelope} if envelope else set()
+    wanted = {
+        q for model in models for q in questions(model, {domain}, envelopes, settings.psl_private)
+    }
+    answers = resolve_all(
+        wanted, ResolverConfig(settings.nameservers, settings.dns_timeout, settings.concurrency)
+    )
+    return [_one(model, domain, envelope, answers, settings.psl_private) for model in models]
+
+
+def _one(
+    model: str, domain: str, envelope: str | None, answers: AnswerTable, psl_private: bool
+) -> ModelExplanation:
+    try:
+        found = discover(model, answers, domain, psl_private)
+    except Failure as failure:
+        return ModelExplanation(model, None, str(failure))
+    if envelope is None:
+        return ModelExplanation(model, found, None)
+    if found.aspf == "s":
+        return ModelExplanation(model, found, None, aligned=envelope == domain)
+    try:
+        if model == "rfc9989":
+            tree = walk(answers, envelope)
+            org, steps = tree.org_domain, (f"envelope walk: {tree.reason}",)
+        else:
+            org = psl.org_domain(envelope, psl_private)
+            steps = ("envelope organizational domain from the Public Suffix List",)
+    except Failure as failure:
+        return ModelExplanation(model, found, str(failure))
+    return ModelExplanation(model, found, None, org, steps, org == found.org_domain)
+
+
+def render_text(domain: str, envelope: str | None, results: list[ModelExplanation]) -> str:
+    lines = [f"author domain: {domain}"] + ([f"envelope domain: {envelope}"] if envelope else [])
+    for result in results:
+        lines.append(f"\n[{result.model}]")
+        d = result.discovery
+        if d is not None:
+            lines += [f"  {step}" for step in d.steps]
+            lines.append(f"  organizational domain: {d.org_domain}")
+            lines.append(
+                f"  effective policy: {d.effective or 'no DMARC policy applies'}; aspf={d.aspf}"
+            )
+        if result.failure:
+            lines.append(f"  lookup failed: {result.failure}")
+        if envelope and result.aligned is not None:
+            if result.envelope_org_domain:
+                lines.append(f"  envelope organizational domain: {result.envelope_org_domain}")
+            mode = "strict" if d and d.aspf == "s" else "relaxed"
+            verdict = "aligned" if result.aligned else "NOT aligned"
+            lines.append(f"  verdict: {verdict} ({mode})")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,326 @@
+"""Rules that need DNS: alignment (AC301, AC304), the author's DMARC policy (AC5xx) and
+lookups (AC600, AC601). They read answers gathered beforehand; none waits on the network."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from aligncheck.dmarc.discovery import (
+    Discovery,
+    Failure,
+    NameState,
+    discover,
+    dmarc_name,
+    envelope_org_domain,
+)
+from aligncheck.dns import AnswerTable
+from aligncheck.findings import Pos, Problem, Severity
+from aligncheck.rules.base import Rule
+from aligncheck.send import Send
+
+_SEND = "from: info@example.com\nenvelope: bounces@example.com\n"
+_FOREIGN = "from: info@example.com\nenvelope: bounces@esp.example.net\n"
+_REJECT = (("_dmarc.example.com", "TXT", "v=DMARC1; p=reject"),)
+
+RULES = [
+    Rule(
+        "AC301",
+        "envelope-misaligned",
+        Severity.ERROR,
+        "The envelope domain is not aligned with the author domain under the DMARC policy.",
+        "SPF passes DMARC only when the MAIL FROM domain aligns with the From domain: the same "
+        "domain under `aspf=s` (strict), the same organizational domain under `aspf=r` "
+        "(relaxed, the default). The severity follows the effective policy: error under "
+        "quarantine or reject, warning under none or when no policy applies. The message names "
+        "the mode, both organizational domains and the model.",
+        failing=_FOREIGN,
+        passing=_SEND,
+        needs_dns=True,
+        dns=_REJECT,
+    ),
+    Rule(
+        "AC304",
+        "bounce-domain-strict",
+        Severity.WARNING,
+        "No `envelope` while the author's policy says `aspf=s`.",
+        "Without an envelope SMTPeter sends with its own bounce address under the sender "
+        "domain's bounce host, a subdomain: it aligns in relaxed mode but never in strict mode.",
+        failing="from: info@example.com\n",
+        passing="from: info@example.com\nenvelope: bounces@example.com\n",
+        needs_dns=True,
+        dns=(("_dmarc.example.com", "TXT", "v=DMARC1; p=reject; aspf=s"),),
+    ),
+    Rule(
+        "AC500",
+        "dmarc-missing",
+        Severity.WARNING,
+        "No DMARC policy applies to the author domain.",
+        "Without a DMARC record at the author domain or its organizational domain, receivers "
+        "apply no DMARC policy: anyone can send as this domain. Reported once per file and "
+        "author domain.",
+        failing="from: info@example.org\nenvelope: bounces@example.org\n",
+        passing=_SEND,
+        needs_dns=True,
+        dns=_REJECT,
+    ),
+    Rule(
+        "AC501",
+        "dmarc-invalid",
+        Severity.ERROR,
+        "A DMARC record receivers parse with errors; the message says how they read it.",
+        "Anything outside the RFC 9989 grammar: a term without `=`, an empty term, a duplicate "
+        "tag, an invalid value of a known tag. Receivers use defaults for invalid tags; an "
+        "invalid or missing `p` (or `sp`/`np`) makes the record read as `p=none` when `rua` "
+        "holds a valid URI, and as no policy otherwise.",
+        failing=_SEND,
+        passing=_SEND,
+        needs_dns=True,
+        dns=(("_dmarc.example.com", "TXT", "v=DMARC1; p=rejekt; aspf=r"),),
+        passing_dns=_REJECT,
+    ),
+    Rule(
+        "AC502",
+        "dmarc-multiple",
+        Severity.ERROR,
+        "Several DMARC records at one name.",
+        "RFC 7489 receivers then apply no DMARC at all; RFC 9989 receivers discard the set and "
+        "keep walking up the tree.",
+        failing=_SEND,
+        passing=_SEND,
+        needs_dns=True,
+        dns=(
+            ("_dmarc.example.com", "TXT", "v=DMARC1; p=reject"),
+            ("_dmarc.example.com", "TXT", "v=DMARC1; p=none"),
+        ),
+        passing_dns=_REJECT,
+    ),
+    Rule(
+        "AC503",
+        "dmarc-near-miss",
+        Severity.ERROR,
+        "A TXT record at `_dmarc` that looks like DMARC but is ignored.",
+        "`v=dmarc1`, `v=DMARC10`, `v=spf1 …` or white space before `v=DMARC1`: receivers "
+        "match `v=DMARC1` exactly and ignore the record.",
+        failing=_SEND,
+        passing=_SEND,
+        needs_dns=True,
+        dns=(("_dmarc.example.com", "TXT", "v=dmarc1; p=reject"),),
+        passing_dns=_REJECT,
+    ),
+    Rule(
+        "AC504",
+        "dmarc-monitor-only",
+        Severity.INFO,
+        "The effective policy is `none` (after `t=y`).",
+        "Receivers only report; misaligned mail is still delivered.",
+        failing=_SEND,
+        passing=_SEND,
+        needs_dns=True,
+        dns=(("_dmarc.example.com", "TXT", "v=DMARC1; p=none"),),
+        passing_dns=_REJECT,
+    ),
+    Rule(
+        "AC505",
+        "dmarc-historic-tags",
+        Severity.INFO,
+        "`pct`, `rf` or `ri` present, or `pct` below 100.",
+        "RFC 9989 made these tags historic: its receivers ignore them, so `pct=10` no longer "
+        "softens the policy for them.",
+        failing=_SEND,
+        passing=_SEND,
+        needs_dns=True,
+        dns=(("_dmarc.example.com", "TXT", "v=DMARC1; p=reject; pct=10"),),
+        passing_dns=_REJECT,
+    ),
+    Rule(
+        "AC600",
+        "dns-failure",
+        Severity.ERROR,
+        "A lookup failed transiently; the checks that needed it were skipped.",
+        "A timeout, SERVFAIL, REFUSED or network error is never read as `no record`: the send "
+        "is not judged, and the run does not pass.",
+        failing=_SEND,
+        passing=_SEND,
+        needs_dns=True,
+        dns=(("example.com", "SERVFAIL", ""),),
+        passing_dns=_REJECT,
+    ),
+]
+DNS_CODES = tuple(rule.code for rule in RULES)
+_BLOCKING = ("quarantine", "reject")
+
+
+@dataclass
+class DnsContext:
+    """Answers for the run, and what has been reported per file and author domain."""
+
+    lookup: AnswerTable
+    models: tuple[str, ...]
+    psl_private: bool = True
+    _discoveries: dict[tuple[str, str], Discovery | Failure] = field(default_factory=dict)
+    _reported: set[tuple[str, str]] = field(default_factory=set)
+
+    def discovery(self, model: str, domain: str) -> Discovery:
+        key = (model, domain)
+        if key not in self._discoveries:
+            try:
+                self._discoveries[key] = discover(model, self.lookup, domain, self.psl_private)
+            except Failure as failure:
+                self._discoveries[key] = failure
+        found = self._discoveries[key]
+        if isinstance(found, Failure):
+            raise found
+        return found
+
+    def first_time(self, path: str, domain: str) -> bool:
+        key = (path, domain)
+        if key in self._reported:
+            return False
+        self._reported.add(key)
+        return True
+
+
+def _failure(failure: Failure, pos: Pos, skipped: str) -> Problem:
+    return Problem("AC600", pos, f"{failure}: {skipped} skipped")
+
+
+def check(send: Send, ctx: DnsContext) -> Iterator[Problem]:
+    author = send.author_domain
+    if author is None:
+        return
+    pos = send.author.pos
+    try:
+        found = [ctx.discovery(model, author) for model in ctx.models]
+    except Failure as failure:
+        yield _failure(failure, pos, f"the DMARC checks of `{author}`")
+        return
+    if ctx.first_time(send.path, author):
+        yield from _policy_problems(author, found, pos)
+    yield from _alignment(send, author, found, ctx)
+
+
+def _models(found: list[Discovery]) -> str:
+    return ", ".join(d.model for d in found)
+
+
+def _policy_problems(author: str, found: list[Discovery], pos: Pos) -> Iterator[Problem]:
+    states: dict[str, NameState] = {}
+    for discovery in found:
+        for state in discovery.examined:
+            states.setdefault(state.domain, state)
+    for state in states.values():
+        name = dmarc_name(state.domain)
+        for text in state.near_misses:
+            yield Problem(
+                "AC503",
+                pos,
+                f"{name} holds `{_quote(text)}`: it looks like DMARC "
+                "but receivers ignore it (`v=DMARC1` must stand first, exactly)",
+            )
+        if len(state.records) > 1:
+            yield Problem(
+                "AC502",
+                pos,
+                f"{name} has {len(state.records)} DMARC records: "
+                "RFC 7489 receivers apply no DMARC, RFC 9989 receivers discard them "
+                "and keep walking",
+            )
+        for record in state.records:
+            if record.problems:
+                readings = "; ".join(
+                    f"{d.model} receivers read it as {record.reading(d.model)}" for d in found
+                )
+                yield Problem(
+                    "AC501",
+                    pos,
+                    f"{name} `{_quote(record.text)}`: {'; '.join(record.problems)}. {readings}",
+                )
+            historic = record.historic
+            low_pct = record.tags.get("pct", "100") != "100"
+            if historic or low_pct:
+                detail = f"pct={record.tags['pct']} " if low_pct else ""
+                yield Problem(
+                    "AC505",
+                    pos,
+                    f"{name} uses historic tags "
+                    f"{', '.join(historic)} {detail}(RFC 9989 receivers ignore them)",
+                )
+    without = [d for d in found if d.effective is None]
+    if without:
+        yield Problem(
+            "AC500",
+            pos,
+            f"no DMARC policy applies to `{author}` under "
+            f"{_models(without)}: receivers apply no DMARC",
+        )
+    monitor = [d for d in found if d.effective == "none"]
+    if monitor:
+        yield Problem(
+            "AC504",
+            pos,
+            f"the effective DMARC policy of `{author}` is none under "
+            f"{_models(monitor)}: misaligned mail is still delivered",
+        )
+
+
+def _quote(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _alignment(
+    send: Send, author: str, found: list[Discovery], ctx: DnsContext
+) -> Iterator[Problem]:
+    envelope = send.envelope
+    if envelope is None:
+        if send.boolean("trackbounces") is not False:
+            strict = [d for d in found if d.aspf == "s"]
+            if strict:
+                yield Problem(
+                    "AC304",
+                    send.author.pos,
+                    f"no `envelope`: SMTPeter's bounce "
+                    f"address lies under a subdomain of `{author}`, which aspf=s "
+                    f"(strict, {_models(strict)}) never aligns; set an envelope "
+                    f"at `{author}` itself",
+                )
+        return
+    if envelope.mailbox is None:
+        return
+    domain = envelope.mailbox.domain
+    misaligned: list[tuple[Discovery, str]] = []
+    for discovery in found:
+        if discovery.aspf == "s":
+            if domain != author:
+                misaligned.append((discovery, f"aspf=s (strict) needs `{author}` exactly"))
+            continue
+        try:
+            envelope_org = envelope_org_domain(discovery.model, ctx.lookup, domain, ctx.psl_private)
+        except Failure as failure:
+            yield _failure(failure, envelope.pos, f"the alignment check of `{domain}`")
+            return
+        if envelope_org != discovery.org_domain:
+            misaligned.append(
+                (
+                    discovery,
+                    f"aspf=r (relaxed) needs the same organizational "
+                    f"domain: `{envelope_org}` vs `{discovery.org_domain}`",
+                )
+            )
+    if not misaligned:
+        return
+    severity = max(
+        Severity.ERROR if d.effective in _BLOCKING else Severity.WARNING for d, _ in misaligned
+    )
+    reasons = "; ".join(
+        f"{d.model}: {why}, "
+        + (f"policy {d.effective}" if d.effective else "no policy applies")
+        + (f" ({dmarc_name(d.policy_domain)})" if d.policy_domain else "")
+        for d, why in misaligned
+    )
+    yield Problem(
+        "AC301",
+        envelope.pos,
+        f"envelope domain `{domain}` is not aligned with author domain `{author}`: {reasons}",
+        severity,
+    )

@@ -1,0 +1,75 @@
+"""`aligncheck explain` against NSD: steps, org domains, policy and verdict per model."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from aligncheck.cli import main
+from tests.nsd import NsdServer
+
+ZONES = {
+    ".": [
+        '_dmarc.example.com. TXT "v=DMARC1; p=reject"',
+        '_dmarc.mail.example.com. TXT "v=DMARC1; p=quarantine; aspf=s"',
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def server(nsd: NsdServer) -> NsdServer:
+    nsd.serve(ZONES)
+    return nsd
+
+
+def explain(server: NsdServer, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    status = main(["explain", "--nameserver", server.address, *args])
+    return status, capsys.readouterr().out
+
+
+def test_explain_json_both_models(server: NsdServer, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out = explain(
+        server,
+        capsys,
+        "a.mail.example.com",
+        "--envelope",
+        "b@bounces.example.com",
+        "--model",
+        "both",
+        "--format",
+        "json",
+    )
+    document = json.loads(out)
+    by_model = {m["model"]: m for m in document["models"]}
+    assert document["domain"] == "a.mail.example.com"
+    assert by_model["rfc7489"]["policy_domain"] == "example.com"
+    assert by_model["rfc7489"]["effective_policy"] == "reject"
+    assert by_model["rfc7489"]["aligned"] is True
+    assert by_model["rfc9989"]["org_domain"] == "example.com"
+    assert by_model["rfc9989"]["aligned"] is True
+    assert by_model["rfc9989"]["steps"][0] == "_dmarc.a.mail.example.com: no DMARC record"
+    assert status == 0
+
+
+def test_explain_text_strict_misaligned(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out = explain(
+        server,
+        capsys,
+        "mail.example.com",
+        "--envelope",
+        "b@bounces.mail.example.com",
+        "--model",
+        "rfc7489",
+    )
+    assert status == 1
+    assert "_dmarc.mail.example.com: v=DMARC1; p=quarantine; aspf=s" in out
+    assert "effective policy: quarantine; aspf=s" in out
+    assert "verdict: NOT aligned (strict)" in out
+
+
+def test_explain_bad_domain_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["explain", "bad_domain.com"]) == 2
+    assert "`_`" in capsys.readouterr().err

@@ -1,0 +1,36 @@
+"""The documented examples of the rules that need DNS, judged against NSD serving the records
+each example names: the failing example fires the rule, the passing one does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aligncheck import Settings
+from aligncheck.rules import RULES
+from aligncheck.rules.base import Rule
+from tests.helpers import codes, lint_text
+from tests.nsd import BROKEN, NsdServer, Zones
+
+DNS_RULES = [rule for rule in RULES.values() if rule.needs_dns]
+
+
+def zones(records: tuple[tuple[str, str, str], ...]) -> Zones:
+    root: list[str] = []
+    served: dict[str, list[str]] = {".": root}
+    for name, rdtype, value in records:
+        if rdtype == "SERVFAIL":
+            served[name] = [BROKEN]
+        else:
+            root.append(f'{name}. {rdtype} "{value}"')
+    return served
+
+
+@pytest.mark.parametrize("rule", DNS_RULES, ids=[r.code for r in DNS_RULES])
+def test_dns_rule_examples(nsd: NsdServer, tmp_path: Path, rule: Rule) -> None:
+    settings = Settings(nameservers=(nsd.address,), dns_timeout=2.0)
+    nsd.serve(zones(rule.dns))
+    assert rule.code in codes(lint_text(tmp_path, rule.failing, settings=settings))
+    nsd.serve(zones(rule.passing_records))
+    assert rule.code not in codes(lint_text(tmp_path, rule.passing, settings=settings))
