@@ -148,13 +148,10 @@ def parse(text: str) -> Record:
             continue
         seen.add(tag)
         normalized, error = validator(value)
-        if tag in ("rua", "ruf"):
+        if tag in ("rua", "ruf") and normalized:
             # Receivers use the valid URIs of a list; one valid rua URI keeps a record alive.
-            valid = [uri for uri in normalized.split(",") if uri]
-            if tag == "rua" and valid:
-                rua_valid = True
-            if valid:
-                tags[tag] = ",".join(valid)
+            tags[tag] = normalized
+            rua_valid = rua_valid or tag == "rua"
         if error is not None:
             problems.append(f"invalid `{tag}={value}` ({error})")
             invalid.add(tag)

@@ -33,6 +33,7 @@ ROOT = [
     '_dmarc.xn--bcher-kva.com. TXT "v=DMARC1; p=reject; aspf=s"',
     '_DMARC.UPPER.COM. TXT "v=DMARC1; P=REJECT; ASPF=S"',
     '_dmarc.historic.com. TXT "v=DMARC1; p=reject; pct=50; ri=3600"',
+    '_dmarc.alice.blogspot.com. TXT "v=DMARC1; p=reject"',
 ]
 ZONES = {".": ROOT, "servfail.com": [BROKEN]}
 
@@ -110,6 +111,16 @@ def test_rfc7489_alignment(
     expected: list[tuple[str, str]],
 ) -> None:
     assert summary(lint(server, tmp_path, author, envelope)) == expected
+
+
+@pytest.mark.parametrize(("private", "expected"), [(True, [("AC301", "error")]), (False, [])])
+def test_private_psl_suffixes_decide_relaxed_alignment(
+    server: NsdServer, tmp_path: Path, private: bool, expected: list[tuple[str, str]]
+) -> None:
+    path = tmp_path / "send.yaml"
+    path.write_text("from: alice@alice.blogspot.com\nenvelope: b@bob.blogspot.com\n")
+    settings = Settings(nameservers=(server.address,), model="rfc7489", psl_private=private)
+    assert summary(list(check_paths([str(path)], settings).findings)) == expected
 
 
 def test_t_y_demotes_under_rfc9989(server: NsdServer, tmp_path: Path) -> None:
