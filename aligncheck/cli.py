@@ -11,10 +11,10 @@ from typing import Any
 
 import click
 
-from aligncheck import __version__
+from aligncheck import __version__, snapshot
 from aligncheck.addresses import AddressError, normalize_domain, parse_envelope
 from aligncheck.dns import NameserverError, parse_nameserver
-from aligncheck.engine import check_paths
+from aligncheck.engine import check_paths, load_paths, snapshot_answers
 from aligncheck.explain import explain as explain_domain
 from aligncheck.explain import render_text
 from aligncheck.findings import Report, Severity
@@ -23,6 +23,7 @@ from aligncheck.report import REPORTERS
 from aligncheck.rules import RULES, lookup
 from aligncheck.selection import Selection, SelectorError
 from aligncheck.settings import MODELS, Settings
+from aligncheck.snapshot import SnapshotError
 
 SEVERITIES = ("error", "warning", "info")
 DEFAULT_MODEL = Settings().model
@@ -73,6 +74,13 @@ def dns_options(command: Callable[..., Any]) -> Callable[..., Any]:
             default=True,
             show_default=True,
             help="Include the PRIVATE section of the Public Suffix List (RFC 7489 model).",
+        ),
+        click.option(
+            "--snapshot",
+            "snapshot_file",
+            type=click.Path(dir_okay=False),
+            metavar="FILE",
+            help="Take DNS answers from this snapshot: no network at all.",
         ),
     ]
     for option in reversed(options):
@@ -140,6 +148,7 @@ def check(
     dns_timeout: float,
     offline: bool,
     psl_private: bool,
+    snapshot_file: str | None,
     debug: bool,
 ) -> int:
     """Check send configurations (files, directories, or - for stdin)."""
@@ -154,6 +163,7 @@ def check(
         dns_timeout=dns_timeout,
         offline=offline,
         psl_private=psl_private,
+        snapshot=snapshot_file,
     )
     try:
         Selection(settings.select, settings.ignore)
@@ -166,7 +176,11 @@ def run_check(
     paths: Sequence[str], settings: Settings, output_format: str, output_file: str | None
 ) -> int:
     """Run a check and write its report; returns the exit status (spec §4)."""
-    report = check_paths(paths, settings)
+    try:
+        report = check_paths(paths, settings)
+    except SnapshotError as exc:
+        click.echo(f"aligncheck: error: {exc}", err=True)
+        return 2
     rendered = REPORTERS[output_format](report)
     if output_file:
         try:
@@ -256,6 +270,7 @@ def explain(
     dns_timeout: float,
     offline: bool,
     psl_private: bool,
+    snapshot_file: str | None,
     debug: bool,
 ) -> int:
     """Show how DOMAIN's DMARC policy is found and whether an envelope aligns, per model.
@@ -290,6 +305,90 @@ def explain(
         if any(result.failure for result in results):
             return 2
         return 1 if any(result.aligned is False for result in results) else 0
+
+    return _guarded(debug, work)
+
+
+@cli.command("snapshot")
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Write the snapshot here.",
+)
+@click.option(
+    "--check",
+    "check_file",
+    type=click.Path(dir_okay=False),
+    metavar="FILE",
+    help="Ask DNS again and list what changed since FILE was recorded (exit 1 if anything).",
+)
+@click.option("--nameserver", multiple=True, metavar="HOST[:PORT]", help="Ask this nameserver.")
+@click.option(
+    "--dns-timeout",
+    type=click.FloatRange(min=0.1, max=120),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+)
+@click.option("--psl-private/--no-psl-private", default=True, show_default=True)
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+def snapshot_command(
+    paths: tuple[str, ...],
+    output: str | None,
+    check_file: str | None,
+    nameserver: tuple[str, ...],
+    dns_timeout: float,
+    psl_private: bool,
+    debug: bool,
+) -> int:
+    """Record every DNS answer the checks of PATHS need (both models), for offline runs."""
+    if (output is None) == (check_file is None):
+        raise UsageProblem("give either -o FILE (record) or --check FILE (compare)")
+    settings = Settings(
+        nameservers=_nameservers(nameserver), dns_timeout=dns_timeout, psl_private=psl_private
+    )
+
+    def work() -> int:
+        loaded = load_paths(paths, settings)
+        for error in loaded.errors:
+            click.echo(f"aligncheck: error: {error}", err=True)
+        if loaded.errors:
+            return 2
+        current = snapshot_answers(loaded.sends, settings)
+        if check_file is not None:
+            try:
+                recorded = snapshot.load(check_file)
+            except SnapshotError as exc:
+                click.echo(f"aligncheck: error: {exc}", err=True)
+                return 2
+            changes = snapshot.differences(recorded, current)
+            for line in changes:
+                click.echo(line)
+            click.echo(
+                f"{check_file}: {len(changes)} answer(s) changed"
+                if changes
+                else f"{check_file}: up to date ({len(current.answers)} answers)"
+            )
+            return 1 if changes else 0
+        assert output is not None
+        text = snapshot.dumps(current, psl_snapshot_version())
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            click.echo(f"aligncheck: cannot write {output}: {exc.strerror}", err=True)
+            return 2
+        failed = sum(1 for answer in current.answers.values() if answer.failed)
+        click.echo(
+            f"wrote {len(current.answers)} answers for {len(loaded.sends)} sends to {output}"
+        )
+        if failed:
+            click.echo(
+                f"aligncheck: {failed} lookup(s) failed and were recorded as failures", err=True
+            )
+        return 1 if failed else 0
 
     return _guarded(debug, work)
 

@@ -154,7 +154,7 @@ async def _ask(resolver: dns.asyncresolver.Resolver, question: Question) -> Answ
         return Answer("failure", error=f"network error: {exc}")
     if result.rrset is None:
         return Answer("nodata")
-    return Answer("records", tuple(_text(rdata) for rdata in result.rrset))
+    return Answer("records", tuple(sorted(_text(rdata) for rdata in result.rrset)))
 
 
 def _no_nameservers_reason(exc: Exception) -> str:

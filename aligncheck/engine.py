@@ -7,11 +7,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
+from aligncheck import snapshot
 from aligncheck.dmarc.discovery import questions
-from aligncheck.dns import ResolverConfig, resolve_all
+from aligncheck.dns import AnswerTable, Question, ResolverConfig, resolve_all
 from aligncheck.findings import Finding, Problem, Report
-from aligncheck.rules import RULES, SEND_CHECKS, policy
-from aligncheck.rules.policy import DNS_CODES
+from aligncheck.rules import DNS_CODES, RULES, SEND_CHECKS, deliverability, policy
 from aligncheck.selection import Selection
 from aligncheck.send import Send, build_send
 from aligncheck.settings import Settings, models_in_force
@@ -24,6 +24,8 @@ from aligncheck.sources import (
     read_target,
     sniff_json,
 )
+
+MODELS_ALL = models_in_force("both")
 
 
 @dataclass
@@ -56,11 +58,17 @@ class _Run:
             )
 
 
-def check_paths(
-    paths: Sequence[str], settings: Settings | None = None, *, stdin: BinaryIO | None = None
-) -> Report:
-    """Check files and directories; `-` reads stdin (named by settings.stdin_filename)."""
-    settings = settings or Settings()
+@dataclass
+class Loaded:
+    """Everything read from the paths: the files to report on, their sends, read errors."""
+
+    sources: list[SourceFile]
+    sends: list[Send]
+    errors: list[str]
+
+
+def load_paths(paths: Sequence[str], settings: Settings, stdin: BinaryIO | None = None) -> Loaded:
+    """Read and parse every file the paths name; a path that cannot be read is an error line."""
     errors: list[str] = []
     sources: list[SourceFile] = []
     targets: list[Target] = []
@@ -70,21 +78,28 @@ def check_paths(
         except SourceError as exc:
             errors.append(str(exc))
     for target in targets:
-        display = target.path
-        as_json: bool | None = None
-        if target.path == "-":
-            display = settings.stdin_filename or "-"
         try:
             data = read_target(target, settings.limits, stdin)
         except SourceError as exc:
             errors.append(str(exc))
             continue
-        if target.path == "-" and settings.stdin_filename is None:
-            as_json = sniff_json(data)
+        display, as_json = target.path, None
+        if target.path == "-":
+            display = settings.stdin_filename or "-"
+            as_json = sniff_json(data) if settings.stdin_filename is None else None
         source = load(display, data, settings.limits, explicit=target.explicit, as_json=as_json)
         if source.holds_send or target.explicit:
             sources.append(source)
-    return _judge(sources, settings, errors)
+    sends = [build_send(source.path, raw) for source in sources for raw in source.sends]
+    return Loaded(sources, sends, errors)
+
+
+def check_paths(
+    paths: Sequence[str], settings: Settings | None = None, *, stdin: BinaryIO | None = None
+) -> Report:
+    """Check files and directories; `-` reads stdin (named by settings.stdin_filename)."""
+    settings = settings or Settings()
+    return _judge(load_paths(paths, settings, stdin), settings)
 
 
 def check_send(send: Mapping[str, Any], settings: Settings | None = None) -> list[Finding]:
@@ -95,50 +110,76 @@ def check_send(send: Mapping[str, Any], settings: Settings | None = None) -> lis
     settings = settings or Settings()
     text = json.dumps(send, indent=2, ensure_ascii=False, default=str)
     source = load("<send>", text.encode("utf-8"), settings.limits, explicit=True, as_json=True)
-    return list(_judge([source], settings, []).findings)
+    sends = [build_send(source.path, raw) for raw in source.sends]
+    return list(_judge(Loaded([source], sends, []), settings).findings)
 
 
-def _judge(sources: list[SourceFile], settings: Settings, errors: list[str]) -> Report:
+def dns_questions(
+    sends: Sequence[Send],
+    models: Sequence[str],
+    psl_private: bool,
+    *,
+    dmarc: bool = True,
+    delivery: bool = True,
+) -> set[Question]:
+    """Every DNS question the checks of these sends may need under these models."""
+    authors = {d for d in (s.author_domain for s in sends) if d is not None}
+    envelopes = {d for d in (s.envelope_domain for s in sends) if d is not None}
+    wanted = set(deliverability.questions(envelopes)) if delivery else set()
+    if dmarc:
+        for model in models:
+            wanted.update(questions(model, authors, envelopes, psl_private))
+    return wanted
+
+
+def snapshot_answers(sends: Sequence[Send], settings: Settings) -> AnswerTable:
+    """Live answers to every question of both models, for a snapshot any model can use."""
+    wanted = dns_questions(sends, MODELS_ALL, settings.psl_private)
+    config = ResolverConfig(settings.nameservers, settings.dns_timeout, settings.concurrency)
+    return resolve_all(wanted, config)
+
+
+def gather_answers(
+    sends: Sequence[Send], settings: Settings, *, dmarc: bool, delivery: bool
+) -> AnswerTable:
+    """Answers from the snapshot when one is given (no network at all), else live DNS."""
+    if settings.snapshot is not None:
+        return snapshot.load(settings.snapshot)
+    models = models_in_force(settings.model)
+    wanted = dns_questions(sends, models, settings.psl_private, dmarc=dmarc, delivery=delivery)
+    config = ResolverConfig(settings.nameservers, settings.dns_timeout, settings.concurrency)
+    return resolve_all(wanted, config)
+
+
+def _judge(loaded: Loaded, settings: Settings) -> Report:
     run = _Run(settings, Selection(settings.select, settings.ignore))
-    all_sends: list[Send] = []
-    for source in sources:
+    for source in loaded.sources:
         run.add(source.path, None, source.problems)
-        for raw in source.sends:
-            send = build_send(source.path, raw)
-            all_sends.append(send)
-            for send_check in SEND_CHECKS:
-                run.add(source.path, send.index, send_check(send))
+    for send in loaded.sends:
+        for send_check in SEND_CHECKS:
+            run.add(send.path, send.index, send_check(send))
     notes: list[str] = []
     queries = 0
-    dns_wanted = any(run.selection.enabled(code) for code in DNS_CODES)
-    if dns_wanted and settings.offline:
+    enabled = run.selection.enabled
+    dmarc = any(enabled(rule.code) for rule in policy.RULES)
+    delivery = enabled("AC302")
+    if (dmarc or delivery) and settings.offline:
         notes.append(f"offline: DNS rules skipped ({', '.join(DNS_CODES)})")
-    elif dns_wanted:
-        context = _ask_dns(all_sends, settings)
-        queries = context.lookup.queries_sent
-        for send in all_sends:
-            run.add(send.path, send.index, policy.check(send, context))
+    elif (dmarc or delivery) and loaded.sends:
+        answers = gather_answers(loaded.sends, settings, dmarc=dmarc, delivery=delivery)
+        queries = answers.queries_sent
+        context = policy.DnsContext(answers, models_in_force(settings.model), settings.psl_private)
+        for send in loaded.sends:
+            if dmarc:
+                run.add(send.path, send.index, policy.check(send, context))
+            if delivery:
+                run.add(send.path, send.index, deliverability.check(send, answers))
     findings = sorted(run.findings, key=Finding.sort_key)
     return Report(
         findings,
-        files=len(sources),
-        sends=len(all_sends),
-        errors=tuple(errors),
+        files=len(loaded.sources),
+        sends=len(loaded.sends),
+        errors=tuple(loaded.errors),
         notes=tuple(notes),
         dns_queries=queries,
     )
-
-
-def _ask_dns(sends: list[Send], settings: Settings) -> policy.DnsContext:
-    """Ask every DNS question any model in force may need, in one concurrent batch."""
-    models = models_in_force(settings.model)
-    authors = {d for d in (s.author_domain for s in sends) if d is not None}
-    envelopes = {d for d in (s.envelope_domain for s in sends) if d is not None}
-    wanted = {
-        question
-        for model in models
-        for question in questions(model, authors, envelopes, settings.psl_private)
-    }
-    config = ResolverConfig(settings.nameservers, settings.dns_timeout, settings.concurrency)
-    answers = resolve_all(wanted, config)
-    return policy.DnsContext(answers, models, settings.psl_private)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from aligncheck import snapshot
 from aligncheck.dmarc import psl
 from aligncheck.dmarc.discovery import (
     Discovery,
@@ -49,8 +50,12 @@ def explain(domain: str, envelope: str | None, settings: Settings) -> list[Model
     wanted = {
         q for model in models for q in questions(model, {domain}, envelopes, settings.psl_private)
     }
-    answers = resolve_all(
-        wanted, ResolverConfig(settings.nameservers, settings.dns_timeout, settings.concurrency)
+    answers = (
+        snapshot.load(settings.snapshot)
+        if settings.snapshot is not None
+        else resolve_all(
+            wanted, ResolverConfig(settings.nameservers, settings.dns_timeout, settings.concurrency)
+        )
     )
     return [_one(model, domain, envelope, answers, settings.psl_private) for model in models]
 

@@ -20,11 +20,12 @@ class Settings:
     ignore: tuple[str, ...] = ()
     fail_on: Severity = Severity.ERROR
     exit_zero: bool = False
-    model: str = "rfc7489"
+    model: str = "both"
     nameservers: tuple[str, ...] = ()
     dns_timeout: float = 5.0
     offline: bool = False
     psl_private: bool = True
     stdin_filename: str | None = None
     concurrency: int = 64
+    snapshot: str | None = None
     limits: Limits = field(default_factory=Limits)

@@ -166,6 +166,15 @@ def running_nsd(workdir: Path, zones: Zones) -> Iterator[NsdServer]:
         server.stop()
 
 
+def zone_file_records(path: Path) -> list[str]:
+    """The record lines of a root zone file such as examples/dns/examples.zone."""
+    return [
+        line
+        for line in path.read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith(";")
+    ]
+
+
 def _serve_forever(argv: list[str] | None = None) -> int:
     """`python -m tests.nsd ZONEFILE [--port N]`: serve a root zone file until interrupted."""
     import argparse
@@ -175,12 +184,9 @@ def _serve_forever(argv: list[str] | None = None) -> int:
     parser.add_argument("zonefile", type=Path)
     parser.add_argument("--port", type=int, default=5353)
     args = parser.parse_args(argv)
-    lines = [
-        line
-        for line in args.zonefile.read_text().splitlines()
-        if line.strip() and not line.lstrip().startswith(";")
-    ]
-    server = NsdServer(Path(tempfile.mkdtemp(prefix="aligncheck-nsd-")), {".": lines})
+    server = NsdServer(
+        Path(tempfile.mkdtemp(prefix="aligncheck-nsd-")), {".": zone_file_records(args.zonefile)}
+    )
     server.port = args.port
     server.start()
     print(f"serving {args.zonefile} on 127.0.0.1:{args.port}; Ctrl-C stops", flush=True)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from aligncheck.findings import Problem
-from aligncheck.rules import author, dsn, envelope, policy
+from aligncheck.rules import author, deliverability, dsn, envelope, lookups, policy
 from aligncheck.rules import input as input_rules
 from aligncheck.rules.base import Rule
 from aligncheck.send import Send
 
 SendCheck = Callable[[Send], Iterable[Problem]]
 
-_GROUPS = (input_rules, author, envelope, dsn, policy)
+_GROUPS = (input_rules, author, envelope, deliverability, dsn, policy, lookups)
 RULES: dict[str, Rule] = dict(
     sorted((rule.code, rule) for module in _GROUPS for rule in module.RULES)
 )
@@ -27,10 +27,13 @@ SEND_CHECKS: tuple[SendCheck, ...] = (
 )
 
 
+DNS_CODES: tuple[str, ...] = tuple(code for code, rule in RULES.items() if rule.needs_dns)
+
+
 def lookup(code_or_name: str) -> Rule | None:
     """A rule by code (any case) or name."""
     code = CODE_BY_NAME.get(code_or_name.lower(), code_or_name.upper())
     return RULES.get(code)
 
 
-__all__ = ["CODE_BY_NAME", "RULES", "SEND_CHECKS", "Rule", "lookup"]
+__all__ = ["CODE_BY_NAME", "DNS_CODES", "RULES", "SEND_CHECKS", "Rule", "lookup"]

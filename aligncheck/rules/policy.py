@@ -17,6 +17,7 @@ from aligncheck.dmarc.discovery import (
 from aligncheck.dns import AnswerTable
 from aligncheck.findings import Pos, Problem, Severity
 from aligncheck.rules.base import Rule
+from aligncheck.rules.lookups import failure_problem
 from aligncheck.send import Send
 
 _SEND = "from: info@example.com\nenvelope: bounces@example.com\n"
@@ -134,20 +135,26 @@ RULES = [
         passing_dns=_REJECT,
     ),
     Rule(
-        "AC600",
-        "dns-failure",
-        Severity.ERROR,
-        "A lookup failed transiently; the checks that needed it were skipped.",
-        "A timeout, SERVFAIL, REFUSED or network error is never read as `no record`: the send "
-        "is not judged, and the run does not pass.",
-        failing=_SEND,
-        passing=_SEND,
+        "AC506",
+        "dmarc-models-disagree",
+        Severity.WARNING,
+        "RFC 7489 and RFC 9989 receivers give different org domains, policies or verdicts.",
+        "In 2026 both kinds of receiver are in the field: RFC 7489 ones find the "
+        "organizational domain in the Public Suffix List, RFC 9989 ones walk the DNS tree. "
+        "Where they disagree, some receivers will treat your mail differently from others. "
+        "Reported once per file and author domain (with `--model both`, the default), with "
+        "both answers. Publishing a record at the author domain and using strict alignment "
+        "avoids the disagreement (RFC 9989 Appendix C.3).",
+        failing="from: news@mail.example.com\nenvelope: bounces@example.com\n",
+        passing="from: news@mail.example.com\nenvelope: bounces@mail.example.com\n",
         needs_dns=True,
-        dns=(("example.com", "SERVFAIL", ""),),
-        passing_dns=_REJECT,
+        dns=(("_dmarc.mail.example.com", "TXT", "v=DMARC1; p=reject"),),
+        passing_dns=(
+            ("_dmarc.mail.example.com", "TXT", "v=DMARC1; p=reject"),
+            ("_dmarc.example.com", "TXT", "v=DMARC1; p=reject"),
+        ),
     ),
 ]
-DNS_CODES = tuple(rule.code for rule in RULES)
 _BLOCKING = ("quarantine", "reject")
 
 
@@ -159,7 +166,7 @@ class DnsContext:
     models: tuple[str, ...]
     psl_private: bool = True
     _discoveries: dict[tuple[str, str], Discovery | Failure] = field(default_factory=dict)
-    _reported: set[tuple[str, str]] = field(default_factory=set)
+    _reported: set[tuple[str, str, str]] = field(default_factory=set)
 
     def discovery(self, model: str, domain: str) -> Discovery:
         key = (model, domain)
@@ -174,15 +181,17 @@ class DnsContext:
         return found
 
     def first_time(self, path: str, domain: str) -> bool:
-        key = (path, domain)
-        if key in self._reported:
+        key = ("AC5xx", path, domain)
+        if not self.not_yet(key):
             return False
-        self._reported.add(key)
+        self.mark(key)
         return True
 
+    def not_yet(self, key: tuple[str, str, str]) -> bool:
+        return key not in self._reported
 
-def _failure(failure: Failure, pos: Pos, skipped: str) -> Problem:
-    return Problem("AC600", pos, f"{failure}: {skipped} skipped")
+    def mark(self, key: tuple[str, str, str]) -> None:
+        self._reported.add(key)
 
 
 def check(send: Send, ctx: DnsContext) -> Iterator[Problem]:
@@ -193,11 +202,31 @@ def check(send: Send, ctx: DnsContext) -> Iterator[Problem]:
     try:
         found = [ctx.discovery(model, author) for model in ctx.models]
     except Failure as failure:
-        yield _failure(failure, pos, f"the DMARC checks of `{author}`")
+        yield failure_problem(failure, pos, f"the DMARC checks of `{author}`")
         return
     if ctx.first_time(send.path, author):
         yield from _policy_problems(author, found, pos)
-    yield from _alignment(send, author, found, ctx)
+    verdicts: list[Verdict] | None = None
+    envelope = send.envelope
+    if envelope is None:
+        yield from _bounce_host(send, author, found)
+    elif envelope.mailbox is not None:
+        try:
+            verdicts = [_verdict(d, envelope.mailbox.domain, ctx) for d in found]
+        except Failure as failure:
+            skipped = f"the alignment check of `{envelope.mailbox.domain}`"
+            yield failure_problem(failure, envelope.pos, skipped)
+        else:
+            yield from _misaligned(envelope.pos, envelope.mailbox.domain, author, verdicts)
+    if len(found) == 2 and ctx.not_yet(("AC506", send.path, author)):
+        disagreement = _disagreement(found, verdicts)
+        if disagreement:
+            ctx.mark(("AC506", send.path, author))
+            yield Problem(
+                "AC506",
+                pos,
+                f"RFC 7489 and RFC 9989 receivers disagree about `{author}`: {disagreement}",
+            )
 
 
 def _models(found: list[Discovery]) -> str:
@@ -268,59 +297,85 @@ def _quote(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _alignment(
-    send: Send, author: str, found: list[Discovery], ctx: DnsContext
-) -> Iterator[Problem]:
-    envelope = send.envelope
-    if envelope is None:
-        if send.boolean("trackbounces") is not False:
-            strict = [d for d in found if d.aspf == "s"]
-            if strict:
-                yield Problem(
-                    "AC304",
-                    send.author.pos,
-                    f"no `envelope`: SMTPeter's bounce "
-                    f"address lies under a subdomain of `{author}`, which aspf=s "
-                    f"(strict, {_models(strict)}) never aligns; set an envelope "
-                    f"at `{author}` itself",
-                )
+def _bounce_host(send: Send, author: str, found: list[Discovery]) -> Iterator[Problem]:
+    """No envelope: SMTPeter's own bounce address under a subdomain (unless MAIL FROM:<>)."""
+    if send.boolean("trackbounces") is False:
         return
-    if envelope.mailbox is None:
-        return
-    domain = envelope.mailbox.domain
-    misaligned: list[tuple[Discovery, str]] = []
-    for discovery in found:
-        if discovery.aspf == "s":
-            if domain != author:
-                misaligned.append((discovery, f"aspf=s (strict) needs `{author}` exactly"))
-            continue
-        try:
-            envelope_org = envelope_org_domain(discovery.model, ctx.lookup, domain, ctx.psl_private)
-        except Failure as failure:
-            yield _failure(failure, envelope.pos, f"the alignment check of `{domain}`")
-            return
-        if envelope_org != discovery.org_domain:
-            misaligned.append(
-                (
-                    discovery,
-                    f"aspf=r (relaxed) needs the same organizational "
-                    f"domain: `{envelope_org}` vs `{discovery.org_domain}`",
-                )
-            )
+    strict = [d for d in found if d.aspf == "s"]
+    if strict:
+        yield Problem(
+            "AC304",
+            send.author.pos,
+            f"no `envelope`: SMTPeter's bounce address "
+            f"lies under a subdomain of `{author}`, which aspf=s (strict, "
+            f"{_models(strict)}) never aligns; set an envelope at `{author}` itself",
+        )
+
+
+@dataclass(frozen=True)
+class Verdict:
+    discovery: Discovery
+    why_not: str | None  # None when aligned
+
+
+def _verdict(discovery: Discovery, domain: str, ctx: DnsContext) -> Verdict:
+    author = discovery.domain
+    if discovery.aspf == "s":
+        aligned = domain == author
+        return Verdict(discovery, None if aligned else f"aspf=s (strict) needs `{author}` exactly")
+    envelope_org = envelope_org_domain(discovery.model, ctx.lookup, domain, ctx.psl_private)
+    if envelope_org == discovery.org_domain:
+        return Verdict(discovery, None)
+    return Verdict(
+        discovery,
+        f"aspf=r (relaxed) needs the same organizational domain: "
+        f"`{envelope_org}` vs `{discovery.org_domain}`",
+    )
+
+
+def _misaligned(pos: Pos, domain: str, author: str, verdicts: list[Verdict]) -> Iterator[Problem]:
+    misaligned = [v for v in verdicts if v.why_not is not None]
     if not misaligned:
         return
     severity = max(
-        Severity.ERROR if d.effective in _BLOCKING else Severity.WARNING for d, _ in misaligned
+        Severity.ERROR if v.discovery.effective in _BLOCKING else Severity.WARNING
+        for v in misaligned
     )
-    reasons = "; ".join(
-        f"{d.model}: {why}, "
-        + (f"policy {d.effective}" if d.effective else "no policy applies")
-        + (f" ({dmarc_name(d.policy_domain)})" if d.policy_domain else "")
-        for d, why in misaligned
-    )
+    grouped: dict[str, list[str]] = {}
+    for v in misaligned:
+        d = v.discovery
+        reason = (
+            f"{v.why_not}, "
+            + (f"policy {d.effective}" if d.effective else "no policy applies")
+            + (f" ({dmarc_name(d.policy_domain)})" if d.policy_domain else "")
+        )
+        grouped.setdefault(reason, []).append(d.model)
+    reasons = "; ".join(f"{' and '.join(models)}: {reason}" for reason, models in grouped.items())
     yield Problem(
         "AC301",
-        envelope.pos,
+        pos,
         f"envelope domain `{domain}` is not aligned with author domain `{author}`: {reasons}",
         severity,
     )
+
+
+def _disagreement(found: list[Discovery], verdicts: list[Verdict] | None) -> str:
+    old, new = found
+    parts = []
+    if old.org_domain != new.org_domain:
+        parts.append(
+            f"organizational domain `{old.org_domain}` (rfc7489, Public Suffix List) "
+            f"vs `{new.org_domain}` (rfc9989, DNS tree walk)"
+        )
+    if old.effective != new.effective:
+        parts.append(
+            f"policy {old.effective or 'none applies'} (rfc7489) vs "
+            f"{new.effective or 'none applies'} (rfc9989)"
+        )
+    if verdicts is not None:
+        aligned = {v.discovery.model: v.why_not is None for v in verdicts}
+        if len(set(aligned.values())) > 1:
+            yes = next(model for model, ok in aligned.items() if ok)
+            no = next(model for model, ok in aligned.items() if not ok)
+            parts.append(f"the envelope aligns under {yes} but not under {no}")
+    return "; ".join(parts)

@@ -1,0 +1,86 @@
+"""AC302: can bounces reach the envelope domain at all? (RFC 5321 §5.1, RFC 7505)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aligncheck.dmarc.discovery import Failure
+from aligncheck.dns import Answer, Lookup, Question
+from aligncheck.findings import Problem, Severity
+from aligncheck.rules.base import Rule
+from aligncheck.rules.lookups import failure_problem
+from aligncheck.send import Send
+
+RULES = [
+    Rule(
+        "AC302",
+        "envelope-undeliverable",
+        Severity.ERROR,
+        "The envelope domain cannot receive mail: bounces and DSNs are lost.",
+        "The envelope domain does not exist (NXDOMAIN), publishes a null MX (`MX 0 .`, RFC "
+        "7505), or has neither MX nor A/AAAA records (RFC 5321 §5.1: without MX the A/AAAA "
+        "records are the implicit MX). CNAMEs are followed. Receivers may also reject mail "
+        "whose MAIL FROM domain has a null MX (`550 5.7.27`).",
+        failing="from: info@example.com\nenvelope: bounces@example.com\n",
+        passing="from: info@example.com\nenvelope: bounces@example.com\n",
+        needs_dns=True,
+        dns=(("example.com", "MX", "0 ."), ("_dmarc.example.com", "TXT", "v=DMARC1; p=reject")),
+        passing_dns=(
+            ("example.com", "MX", "10 mx.example.com."),
+            ("_dmarc.example.com", "TXT", "v=DMARC1; p=reject"),
+        ),
+    ),
+]
+
+RECORD_TYPES = ("MX", "A", "AAAA")
+
+
+def questions(envelope_domains: set[str]) -> Iterator[Question]:
+    for domain in envelope_domains:
+        for rdtype in RECORD_TYPES:
+            yield domain, rdtype
+
+
+def _answer(lookup: Lookup, domain: str, rdtype: str) -> Answer:
+    answer = lookup.answer(domain, rdtype)
+    if answer is None or answer.failed:
+        raise Failure(domain, rdtype, answer)
+    return answer
+
+
+def undeliverable(lookup: Lookup, domain: str) -> str | None:
+    """Why mail to `domain` cannot be delivered, or None when it can. Raises Failure."""
+    mx = _answer(lookup, domain, "MX")
+    if mx.kind == "nxdomain":
+        return "the domain does not exist (NXDOMAIN)"
+    if mx.kind == "records":
+        if any(_is_null_mx(record) for record in mx.records):
+            return "it publishes a null MX (MX 0 .): it accepts no mail"
+        return None
+    addresses = [_answer(lookup, domain, rdtype) for rdtype in ("A", "AAAA")]
+    if any(answer.kind == "records" for answer in addresses):
+        return None  # the implicit MX
+    return "it has no MX and no A/AAAA records"
+
+
+def _is_null_mx(record: str) -> bool:
+    preference, _, exchange = record.partition(" ")
+    return preference == "0" and exchange.strip() in (".", "")
+
+
+def check(send: Send, lookup: Lookup) -> Iterator[Problem]:
+    envelope = send.envelope
+    if envelope is None or envelope.mailbox is None:
+        return
+    domain = envelope.mailbox.domain
+    try:
+        reason = undeliverable(lookup, domain)
+    except Failure as failure:
+        yield failure_problem(failure, envelope.pos, f"the deliverability check of `{domain}`")
+        return
+    if reason is not None:
+        yield Problem(
+            "AC302",
+            envelope.pos,
+            f"envelope domain `{domain}` cannot receive bounces or DSNs: {reason}",
+        )

@@ -1,0 +1,110 @@
+"""DNS snapshots: record, run offline with identical findings, detect changes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aligncheck.cli import main
+from tests.nsd import NsdServer
+
+ZONE = [
+    '_dmarc.example.com. TXT "v=DMARC1; p=reject"',
+    '_dmarc.mail.example.net. TXT "v=DMARC1; p=quarantine; aspf=s"',
+    "example.com. MX 10 mx.example.com.",
+    "mail.example.net. MX 10 mx.example.net.",
+]
+SENDS = (
+    "sends:\n"
+    "  - {from: a@example.com, envelope: b@example.com}\n"
+    "  - {from: a@mail.example.net, envelope: b@example.com}\n"
+    "  - {from: a@example.org, envelope: b@example.org}\n"
+)
+
+
+def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    status = main(list(argv))
+    return status, capsys.readouterr().out
+
+
+def test_round_trip_and_check(
+    nsd: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nsd.serve({".": ZONE})
+    config = tmp_path / "sends.yaml"
+    config.write_text(SENDS)
+    snap = tmp_path / "dns.json"
+    live_status, live = cli(
+        capsys, "check", "--nameserver", nsd.address, "--format", "json", str(config)
+    )
+    status, out = cli(capsys, "snapshot", "--nameserver", nsd.address, "-o", str(snap), str(config))
+    assert status == 0 and out.startswith("wrote ")
+    document = json.loads(snap.read_text())
+    assert document["aligncheck_snapshot"] == 1
+    assert document["public_suffix_list"].startswith("20")
+    assert document["answers"]["_dmarc.example.com TXT"] == {
+        "kind": "records",
+        "records": ["v=DMARC1; p=reject"],
+    }
+    assert list(document["answers"]) == sorted(document["answers"])
+
+    nsd.stop()  # no DNS at all from here on
+    try:
+        offline_status, offline = cli(
+            capsys, "check", "--snapshot", str(snap), "--format", "json", str(config)
+        )
+        assert (offline_status, offline) == (live_status, live)
+        assert json.loads(offline)["findings"]  # the run found real things
+    finally:
+        nsd.start()
+
+    nsd.serve({".": ZONE})
+    status, out = cli(
+        capsys, "snapshot", "--check", str(snap), "--nameserver", nsd.address, str(config)
+    )
+    assert status == 0 and "up to date" in out
+
+    changed = [line.replace("p=reject", "p=none") for line in ZONE]
+    nsd.serve({".": changed})
+    status, out = cli(
+        capsys, "snapshot", "--check", str(snap), "--nameserver", nsd.address, str(config)
+    )
+    assert status == 1
+    assert "_dmarc.example.com TXT: v=DMARC1; p=reject -> v=DMARC1; p=none" in out
+
+
+def test_missing_answers_are_ac601(
+    nsd: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nsd.serve({".": ZONE})
+    recorded = tmp_path / "recorded.yaml"
+    recorded.write_text("from: a@example.com\nenvelope: b@example.com\n")
+    snap = tmp_path / "dns.json"
+    assert (
+        cli(capsys, "snapshot", "--nameserver", nsd.address, "-o", str(snap), str(recorded))[0] == 0
+    )
+    grown = tmp_path / "grown.yaml"
+    grown.write_text("from: a@example.com\nenvelope: b@example.com\n---\nfrom: x@example.org\n")
+    status, out = cli(capsys, "check", "--snapshot", str(snap), "--format", "json", str(grown))
+    findings = json.loads(out)["findings"]
+    assert status == 1
+    assert {(f["rule"], f["send"]) for f in findings} == {("AC601", 1)}
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [(None, "cannot read"), ("{", "not valid JSON"), ('{"answers": {}}', "not an aligncheck")],
+)
+def test_bad_snapshot_is_one_line_exit_two(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, fragment: str
+) -> None:
+    snap = tmp_path / "dns.json"
+    if content is not None:
+        snap.write_text(content)
+    config = tmp_path / "send.yaml"
+    config.write_text("from: a@example.com\n")
+    assert main(["check", "--snapshot", str(snap), str(config)]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and len(err.strip().splitlines()) == 1
