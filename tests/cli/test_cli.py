@@ -179,6 +179,22 @@ def test_offline_run_imports_neither_dnspython_nor_tldextract(bad_file: Path) ->
     assert result.stdout.splitlines()[-1] == "HEAVY []"
 
 
+def test_run_that_needs_no_dns_imports_no_dns_code(tmp_path: Path) -> None:
+    """Without --offline too: sends whose author comes from a template ask DNS nothing."""
+    path = tmp_path / "template.yaml"
+    path.write_text("recipient: a@example.org\ntemplate: 12\n")
+    code = (
+        "import sys\nfrom aligncheck.cli import main\n"
+        f"status = main(['check', {str(path)!r}])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('dns', 'tldextract'))\n"
+        "print('HEAVY', status, heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False
+    )
+    assert result.stdout.splitlines()[-1] == "HEAVY 0 []"
+
+
 def test_module_entry_point(bad_file: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "aligncheck", "check", "--offline", str(bad_file)],
