@@ -182,4 +182,5 @@ def _judge(loaded: Loaded, settings: Settings) -> Report:
         errors=tuple(loaded.errors),
         notes=tuple(notes),
         dns_queries=queries,
+        paths=tuple(source.path for source in loaded.sources),
     )

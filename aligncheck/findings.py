@@ -83,6 +83,7 @@ class Report:
     errors: Sequence[str] = field(default_factory=tuple)
     notes: Sequence[str] = field(default_factory=tuple)
     dns_queries: int = 0
+    paths: Sequence[str] = field(default_factory=tuple)  # every file checked, in order
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)

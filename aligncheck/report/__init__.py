@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Protocol
 
 from aligncheck.findings import Report
-from aligncheck.report import json, text
+from aligncheck.report import github, gitlab, json, junit, sarif, text
 
-Reporter = Callable[[Report], str]
+
+class Reporter(Protocol):
+    def __call__(self, report: Report, *, color: bool = False) -> str: ...
+
 
 REPORTERS: dict[str, Reporter] = {
     "text": text.render,
     "json": json.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "gitlab": gitlab.render,
+    "junit": junit.render,
 }

@@ -8,7 +8,7 @@ from aligncheck import __version__
 from aligncheck.findings import Report, Severity
 
 
-def render(report: Report) -> str:
+def render(report: Report, *, color: bool = False) -> str:
     document = {
         "version": 1,
         "tool": {"name": "aligncheck", "version": __version__},

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
+import click
+
 from aligncheck.findings import Report, Severity
 
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
-def render(report: Report) -> str:
+
+def render(report: Report, *, color: bool = False) -> str:
+    lines = []
+    for f in report.findings:
+        severity = f"[{f.severity}]"
+        code = f.rule
+        if color:
+            severity = click.style(severity, fg=_COLORS[f.severity])
+            code = click.style(code, bold=True)
+        lines.append(f"{f.path}:{f.line}:{f.column}: {code} {severity} {f.message}")
+    lines.append(summary(report))
+    return "\n".join(lines) + "\n"
+
+
+def statistics(report: Report, *, color: bool = False) -> str:
+    """Counts per rule, most frequent first, then the summary."""
+    counts = Counter((f.rule, f.name) for f in report.findings)
     lines = [
-        f"{f.path}:{f.line}:{f.column}: {f.rule} [{f.severity}] {f.message}"
-        for f in report.findings
+        f"{count:>6}  {code}  {name}"
+        for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     ]
     lines.append(summary(report))
     return "\n".join(lines) + "\n"
