@@ -7,7 +7,6 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,13 @@ import click
 
 from aligncheck import __version__, snapshot
 from aligncheck.addresses import AddressError, normalize_domain, parse_envelope
+from aligncheck.config import ConfigError, describe_settings, plan_run
 from aligncheck.dns import NameserverError, parse_nameserver
-from aligncheck.engine import check_paths, load_paths, snapshot_answers
+from aligncheck.engine import check_plan, load_paths, snapshot_answers
 from aligncheck.explain import explain as explain_domain
 from aligncheck.explain import render_text
 from aligncheck.findings import Report, Severity
+from aligncheck.plan import RunPlan
 from aligncheck.psl_version import psl_snapshot_version
 from aligncheck.report import REPORTERS
 from aligncheck.report import text as text_report
@@ -27,6 +28,7 @@ from aligncheck.rules import RULES, Rule, lookup
 from aligncheck.selection import Selection, SelectorError
 from aligncheck.settings import MODELS, Settings
 from aligncheck.snapshot import SnapshotError
+from aligncheck.sources import SourceError
 
 SEVERITIES = ("error", "warning", "info")
 DEFAULT_MODEL = Settings().model
@@ -144,6 +146,20 @@ def cli() -> None:
 )
 @click.option("--stdin-filename", help="The name to report for `-` (stdin).")
 @dns_options
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Use this configuration file for every checked file.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--show-settings", is_flag=True, help="Print the resolved settings and exit.")
+@click.option(
+    "--force-exclude",
+    is_flag=True,
+    help="Apply exclude patterns and .gitignore to files named explicitly too (pre-commit).",
+)
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 def check(
     paths: tuple[str, ...],
@@ -162,36 +178,56 @@ def check(
     offline: bool,
     psl_private: bool,
     snapshot_file: str | None,
+    config_file: str | None,
+    isolated: bool,
+    show_settings: bool,
+    force_exclude: bool,
     debug: bool,
 ) -> int:
     """Check send configurations (files, directories, or - for stdin)."""
-    settings = Settings(
-        select=_split(select) or ("AC",),
-        ignore=_split(ignore),
-        fail_on=Severity.parse(fail_on),
-        exit_zero=exit_zero,
-        stdin_filename=stdin_filename,
-        model=model,
-        nameservers=_nameservers(nameserver),
-        dns_timeout=dns_timeout,
-        offline=offline,
-        psl_private=psl_private,
-        snapshot=snapshot_file,
-    )
+    ctx = click.get_current_context()
+    given = {
+        name
+        for name in ctx.params
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+    }
+    values = {
+        "output_format": output_format,
+        "output_file": output_file,
+        "select": _split(select) or ("AC",),
+        "ignore": _split(ignore),
+        "fail_on": Severity.parse(fail_on),
+        "exit_zero": exit_zero,
+        "statistics": statistics,
+        "color": color,
+        "stdin_filename": stdin_filename,
+        "model": model,
+        "nameservers": _nameservers(nameserver),
+        "dns_timeout": dns_timeout,
+        "offline": offline,
+        "psl_private": psl_private,
+        "snapshot": snapshot_file,
+        "force_exclude": force_exclude,
+    }
+    renamed = {"nameserver": "nameservers", "snapshot_file": "snapshot"}
+    overrides = {
+        field: value
+        for field, value in values.items()
+        if field in {renamed.get(name, name) for name in given}
+    }
     try:
-        Selection(settings.select, settings.ignore)
+        Selection(_split(select), _split(ignore))
     except SelectorError as exc:
         raise UsageProblem(str(exc)) from None
-    output = Output(output_format, output_file, statistics, use_color(color, output_file))
-    return _guarded(debug, lambda: run_check(paths, settings, output))
-
-
-@dataclass(frozen=True)
-class Output:
-    format: str = "text"
-    file: str | None = None
-    statistics: bool = False
-    color: bool = False
+    try:
+        plan = plan_run(paths, overrides, Path(config_file) if config_file else None, isolated)
+    except (ConfigError, SourceError) as exc:
+        click.echo(f"aligncheck: error: {exc}", err=True)
+        return 2
+    if show_settings:
+        click.echo(describe_settings(plan), nl=False)
+        return 0
+    return _guarded(debug, lambda: run_check(plan))
 
 
 def use_color(choice: str, output_file: str | None) -> bool:
@@ -203,26 +239,27 @@ def use_color(choice: str, output_file: str | None) -> bool:
     return sys.stdout.isatty()
 
 
-def run_check(paths: Sequence[str], settings: Settings, output: Output) -> int:
+def run_check(plan: RunPlan) -> int:
     """Run a check and write its report; returns the exit status (spec §4)."""
+    settings = plan.settings
     try:
-        report = check_paths(paths, settings)
+        report = check_plan(plan)
     except SnapshotError as exc:
         click.echo(f"aligncheck: error: {exc}", err=True)
         return 2
-    if output.statistics and output.format == "text":
+    color = use_color(settings.color, settings.output_file)
+    if settings.statistics and settings.output_format == "text":
         rendered = text_report.statistics(report)
     else:
-        rendered = REPORTERS[output.format](report, color=output.color)
-    output_file = output.file
-    if output_file:
+        rendered = REPORTERS[settings.output_format](report, color=color)
+    if settings.output_file:
         try:
-            Path(output_file).write_text(rendered, encoding="utf-8")
+            Path(settings.output_file).write_text(rendered, encoding="utf-8")
         except OSError as exc:
-            click.echo(f"aligncheck: cannot write {output_file}: {exc.strerror}", err=True)
+            click.echo(f"aligncheck: cannot write {settings.output_file}: {exc.strerror}", err=True)
             return 2
     else:
-        click.echo(rendered, nl=False, color=output.color)
+        click.echo(rendered, nl=False, color=color)
     for note in report.notes:
         click.echo(f"aligncheck: {note}", err=True)
     for error in report.errors:

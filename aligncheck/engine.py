@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -11,11 +13,13 @@ from aligncheck import snapshot
 from aligncheck.dmarc.discovery import questions
 from aligncheck.dns import AnswerTable, Question, ResolverConfig, resolve_all
 from aligncheck.findings import Finding, Problem, Report
+from aligncheck.plan import RunPlan
 from aligncheck.rules import DNS_CODES, RULES, SEND_CHECKS, deliverability, policy
-from aligncheck.selection import Selection
+from aligncheck.selection import Selection, normalize_selector
 from aligncheck.send import Send, build_send
 from aligncheck.settings import Settings, models_in_force
 from aligncheck.sources import (
+    FileFilter,
     SourceError,
     SourceFile,
     Target,
@@ -34,10 +38,27 @@ class _Run:
     selection: Selection
     findings: list[Finding] = field(default_factory=list)
     seen: set[tuple[str, int, int, str, str]] = field(default_factory=set)
+    _file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def ignored_here(self, path: str, code: str) -> bool:
+        """per-file-ignores: globs relative to the configuration's directory."""
+        if not self.settings.per_file_ignores:
+            return False
+        if path not in self._file_ignores:
+            base = self.settings.config_dir or os.getcwd()
+            relative = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
+            self._file_ignores[path] = tuple(
+                normalize_selector(token)
+                for glob, tokens in self.settings.per_file_ignores
+                if fnmatch.fnmatch(relative, glob) or fnmatch.fnmatch(path, glob)
+                for token in tokens
+            )
+        return any(code.startswith(prefix) for prefix in self._file_ignores[path])
 
     def add(self, path: str, send: int | None, problems: Iterable[Problem]) -> None:
+        overrides = dict(self.settings.severity)
         for problem in problems:
-            if not self.selection.enabled(problem.code):
+            if not self.selection.enabled(problem.code) or self.ignored_here(path, problem.code):
                 continue
             key = (path, problem.pos.line, problem.pos.column, problem.code, problem.message)
             if key in self.seen:  # e.g. a `defaults:` value shared by many sends
@@ -51,7 +72,7 @@ class _Run:
                     column=problem.pos.column,
                     rule=rule.code,
                     name=rule.name,
-                    severity=problem.severity or rule.severity,
+                    severity=overrides.get(rule.code) or problem.severity or rule.severity,
                     message=problem.message,
                     send=send,
                 )
@@ -70,13 +91,23 @@ class Loaded:
 def load_paths(paths: Sequence[str], settings: Settings, stdin: BinaryIO | None = None) -> Loaded:
     """Read and parse every file the paths name; a path that cannot be read is an error line."""
     errors: list[str] = []
-    sources: list[SourceFile] = []
     targets: list[Target] = []
+    files = file_filter(settings)
     for path in paths:
         try:
-            targets.extend(discover([path]))
+            targets.extend(discover([path], files))
         except SourceError as exc:
             errors.append(str(exc))
+    loaded = load_targets(targets, settings, stdin)
+    loaded.errors[:0] = errors
+    return loaded
+
+
+def load_targets(
+    targets: Sequence[Target], settings: Settings, stdin: BinaryIO | None = None
+) -> Loaded:
+    errors: list[str] = []
+    sources: list[SourceFile] = []
     for target in targets:
         try:
             data = read_target(target, settings.limits, stdin)
@@ -94,12 +125,40 @@ def load_paths(paths: Sequence[str], settings: Settings, stdin: BinaryIO | None 
     return Loaded(sources, sends, errors)
 
 
+def file_filter(settings: Settings) -> FileFilter:
+    return FileFilter(
+        include=settings.include,
+        exclude=settings.exclude,
+        base=settings.config_dir,
+        respect_gitignore=settings.respect_gitignore,
+        force_exclude=settings.force_exclude,
+    )
+
+
 def check_paths(
     paths: Sequence[str], settings: Settings | None = None, *, stdin: BinaryIO | None = None
 ) -> Report:
     """Check files and directories; `-` reads stdin (named by settings.stdin_filename)."""
     settings = settings or Settings()
     return _judge(load_paths(paths, settings, stdin), settings)
+
+
+def check_plan(plan: RunPlan, stdin: BinaryIO | None = None) -> Report:
+    """Check each group of files with the settings of its configuration file."""
+    reports = [
+        _judge(load_targets(targets, settings, stdin), settings)
+        for settings, targets in plan.groups
+    ]
+    findings = sorted((f for r in reports for f in r.findings), key=Finding.sort_key)
+    return Report(
+        findings,
+        files=sum(r.files for r in reports),
+        sends=sum(r.sends for r in reports),
+        errors=tuple(plan.errors) + tuple(e for r in reports for e in r.errors),
+        notes=tuple(dict.fromkeys(n for r in reports for n in r.notes)),
+        dns_queries=sum(r.dns_queries for r in reports),
+        paths=tuple(p for r in reports for p in r.paths),
+    )
 
 
 def check_send(send: Mapping[str, Any], settings: Settings | None = None) -> list[Finding]:

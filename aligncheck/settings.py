@@ -1,4 +1,4 @@
-"""Settings: everything a run depends on, filled by the CLI or the Python API."""
+"""Settings: everything a run depends on, filled by the CLI, a config file or the Python API."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from aligncheck.findings import Severity
 from aligncheck.parsing import Limits
+from aligncheck.sources import DEFAULT_INCLUDE
 
 MODELS = ("rfc7489", "rfc9989", "both")
 
@@ -16,16 +17,35 @@ def models_in_force(model: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class Settings:
+    # rule selection and severities
     select: tuple[str, ...] = ("AC",)
     ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    severity: tuple[tuple[str, Severity], ...] = ()
+    # exit status
     fail_on: Severity = Severity.ERROR
     exit_zero: bool = False
+    # output
+    output_format: str = "text"
+    output_file: str | None = None
+    statistics: bool = False
+    color: str = "auto"
+    # DNS
     model: str = "both"
     nameservers: tuple[str, ...] = ()
     dns_timeout: float = 5.0
     offline: bool = False
     psl_private: bool = True
-    stdin_filename: str | None = None
     concurrency: int = 64
     snapshot: str | None = None
+    # organization policies (rule options)
+    require_strict_alignment: bool = False
+    envelope_domains: tuple[str, ...] = ()
+    # files
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True
+    force_exclude: bool = False
+    stdin_filename: str | None = None
     limits: Limits = field(default_factory=Limits)
+    config_dir: str | None = None  # globs in the config are relative to it

@@ -6,7 +6,9 @@ error, exit status 2); a file that can be read but not parsed gives AC100 proble
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +19,7 @@ from aligncheck.nodes import Entry, Map, Node, Scalar, Seq, kind_name
 from aligncheck.parsing import Limits, ParseError, decode, load_json, load_yaml
 
 SUFFIXES = (".yaml", ".yml", ".json")
+DEFAULT_INCLUDE = tuple(f"*{suffix}" for suffix in SUFFIXES)
 SEND_MARKERS = frozenset({"envelope", "mime", "from", "recipient", "recipients", "dsn", "template"})
 SENDS_MAPPING_KEYS = ("sends", "defaults", "x-aligncheck")
 # Directories never descended into when a directory is expanded.
@@ -55,28 +58,101 @@ class SourceFile:
     holds_send: bool = False
 
 
-def discover(paths: Sequence[str]) -> Iterator[Target]:
-    """Expand directories to their *.yaml, *.yml and *.json files (sorted, links not followed)."""
+@dataclass(frozen=True)
+class FileFilter:
+    """Which files directory expansion keeps (and, with force_exclude, named files too).
+
+    `include` globs match file names; `exclude` globs match a file's or directory's name or its
+    path relative to `base` (the configuration's directory, else the working directory).
+    """
+
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    exclude: tuple[str, ...] = ()
+    base: str | None = None
+    respect_gitignore: bool = True
+    force_exclude: bool = False
+
+    def included(self, name: str) -> bool:
+        return any(fnmatch.fnmatch(name.lower(), pattern.lower()) for pattern in self.include)
+
+    def excluded(self, path: str) -> bool:
+        if not self.exclude:
+            return False
+        absolute = os.path.abspath(path)
+        relative = os.path.relpath(absolute, self.base or os.getcwd()).replace(os.sep, "/")
+        parts = relative.split("/")
+        for pattern in self.exclude:
+            pattern = pattern.rstrip("/")
+            if fnmatch.fnmatch(relative, pattern) or fnmatch.fnmatch(relative, pattern + "/*"):
+                return True
+            if "/" not in pattern and any(fnmatch.fnmatch(part, pattern) for part in parts):
+                return True
+        return False
+
+
+def discover(paths: Sequence[str], files: FileFilter | None = None) -> Iterator[Target]:
+    """Expand directories to the files `files` includes (sorted, links not followed).
+
+    Files named explicitly are always checked, unless `force_exclude` is set and an exclude
+    pattern or .gitignore covers them.
+    """
+    files = files or FileFilter()
     for path in paths:
         if path == "-":
             yield Target(path, explicit=True)
         elif os.path.isdir(path):
-            yield from _walk(path)
+            yield from _walk(path, files)
         elif os.path.exists(path):
+            if files.force_exclude and (
+                files.excluded(path) or (files.respect_gitignore and gitignored([path]))
+            ):
+                continue
             yield Target(path, explicit=True)
         else:
             raise SourceError(f"{path}: no such file or directory")
 
 
-def _walk(top: str) -> Iterator[Target]:
+def _walk(top: str, files: FileFilter) -> Iterator[Target]:
     found: list[str] = []
-    for root, dirs, files in os.walk(top, onerror=None, followlinks=False):
-        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIPPED_DIRS]
-        for name in files:
-            if name.lower().endswith(SUFFIXES):
-                found.append(os.path.join(root, name))
+    for root, dirs, names in os.walk(top, followlinks=False):
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and d not in SKIPPED_DIRS
+            and not files.excluded(os.path.join(root, d))
+        )
+        for name in names:
+            path = os.path.join(root, name)
+            if files.included(name) and not files.excluded(path):
+                found.append(path)
+    ignored = gitignored(found) if files.respect_gitignore else set()
     for path in sorted(found):
-        yield Target(path, explicit=False)
+        if path not in ignored:
+            yield Target(path, explicit=False)
+
+
+def gitignored(paths: Sequence[str]) -> set[str]:
+    """The paths git ignores (.gitignore, .git/info/exclude, global); empty outside a work tree
+    or without git."""
+    if not paths:
+        return set()
+    directory = os.path.dirname(os.path.abspath(paths[0])) or "."
+    try:
+        result = subprocess.run(
+            ["git", "check-ignore", "--stdin", "-z"],
+            input="\0".join(os.path.abspath(p) for p in paths).encode(),
+            capture_output=True,
+            cwd=directory,
+            timeout=30,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return set()
+    if result.returncode not in (0, 1):  # 128: not a git work tree
+        return set()
+    ignored = {os.path.normpath(p) for p in result.stdout.decode().split("\0") if p}
+    return {p for p in paths if os.path.normpath(os.path.abspath(p)) in ignored}
 
 
 def read_target(target: Target, limits: Limits, stdin: BinaryIO | None = None) -> bytes:

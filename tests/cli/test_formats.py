@@ -16,7 +16,7 @@ from aligncheck.report import github, gitlab, junit, sarif
 from aligncheck.rules import RULES
 
 ROOT = Path(__file__).parents[2]
-SCHEMA = ROOT.parent / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"  # vendored OASIS schema
 SNAPSHOT = "examples/dns/snapshot.json"
 
 
@@ -53,10 +53,9 @@ def test_sarif_for_the_examples_is_valid_and_meets_githubs_rules(
     status, out, _ = run(capsys, "check", "--snapshot", SNAPSHOT, "--format", "sarif", "examples/")
     assert status == 1
     log = json.loads(out)
-    if SCHEMA.exists():  # the shared schema beside the repository (CI has it too)
-        schema = json.loads(SCHEMA.read_text())
-        errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(log))
-        assert errors == []
+    schema = json.loads(SCHEMA.read_text())
+    errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(log))
+    assert errors == []
     assert log["$schema"] and log["version"] == "2.1.0"
     [run_] = log["runs"]
     rules = run_["tool"]["driver"]["rules"]

@@ -1,0 +1,273 @@
+"""Configuration files: `[tool.aligncheck]` in pyproject.toml, or `.aligncheck.toml`.
+
+The closest file to a checked file wins (no merging between files); in one directory
+`.aligncheck.toml` wins over `pyproject.toml`, and a pyproject.toml without the table is
+skipped. Command-line values override the file. Unknown keys and bad values are a
+`ConfigError`: one line naming the file and the key, exit status 2.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from aligncheck.findings import Severity
+from aligncheck.parsing import Limits
+from aligncheck.plan import RunPlan
+from aligncheck.selection import SelectorError, normalize_selector
+from aligncheck.settings import MODELS, Settings
+from aligncheck.sources import SourceError, Target, discover
+
+FILENAMES = (".aligncheck.toml", "pyproject.toml")
+FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
+
+
+class ConfigError(Exception):
+    """A configuration file that cannot be used; the message names the file and key."""
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return None
+
+
+def _choice(*allowed: str) -> Callable[[Any], Any]:
+    return lambda value: value if value in allowed else None
+
+
+def _boolean(value: Any) -> Any:
+    return value if isinstance(value, bool) else None
+
+
+def _number(value: Any) -> Any:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 120
+    return float(value) if ok else None
+
+
+def _positive_int(value: Any) -> Any:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _string(value: Any) -> Any:
+    return value if isinstance(value, str) and value else None
+
+
+# key → (Settings field, validator returning the value or None, what it must be)
+KEYS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
+    "select": ("select", _strings, "a list of rule codes, prefixes or names"),
+    "ignore": ("ignore", _strings, "a list of rule codes, prefixes or names"),
+    "fail-on": ("fail_on", _choice("error", "warning", "info"), "error, warning or info"),
+    "exit-zero": ("exit_zero", _boolean, "true or false"),
+    "format": ("output_format", _choice(*FORMATS), " or ".join(FORMATS)),
+    "output-file": ("output_file", _string, "a file name"),
+    "statistics": ("statistics", _boolean, "true or false"),
+    "color": ("color", _choice("auto", "always", "never"), "auto, always or never"),
+    "model": ("model", _choice(*MODELS), " or ".join(MODELS)),
+    "nameservers": ("nameservers", _strings, "a list of HOST[:PORT]"),
+    "dns-timeout": ("dns_timeout", _number, "a number of seconds (0 to 120)"),
+    "concurrency": ("concurrency", _positive_int, "a positive whole number"),
+    "offline": ("offline", _boolean, "true or false"),
+    "psl-private": ("psl_private", _boolean, "true or false"),
+    "snapshot": ("snapshot", _string, "a file name"),
+    "max-file-size": ("max_file_size", _positive_int, "a positive number of bytes"),
+    "include": ("include", _strings, "a list of glob patterns"),
+    "exclude": ("exclude", _strings, "a list of glob patterns"),
+    "respect-gitignore": ("respect_gitignore", _boolean, "true or false"),
+    "force-exclude": ("force_exclude", _boolean, "true or false"),
+    "per-file-ignores": ("per_file_ignores", lambda v: v, "a table of glob = [codes]"),
+    "severity": ("severity", lambda v: v, "a table of code = level"),
+    "require-strict-alignment": ("require_strict_alignment", _boolean, "true or false"),
+    "envelope-domains": ("envelope_domains", _strings, "a list of domains"),
+}
+PATH_KEYS = ("snapshot", "output-file")
+
+
+def find_config(start: Path) -> Path | None:
+    """The closest configuration file at or above `start` (a directory)."""
+    return _find(start.resolve())
+
+
+@cache
+def _find(directory: Path) -> Path | None:
+    for name in FILENAMES:
+        candidate = directory / name
+        if candidate.is_file() and (name != "pyproject.toml" or _has_table(candidate)):
+            return candidate
+    if directory.parent == directory:
+        return None
+    return _find(directory.parent)
+
+
+def _has_table(path: Path) -> bool:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "aligncheck" in tool
+
+
+@cache
+def read_config(path: Path) -> dict[str, Any]:
+    """The validated settings of one file, as Settings field → value."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    table: Any = data
+    if path.name == "pyproject.toml":
+        table = data.get("tool", {}).get("aligncheck", {})
+    elif isinstance(data.get("tool"), dict) and "aligncheck" in data["tool"]:
+        table = data["tool"]["aligncheck"]
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.aligncheck] must be a table")
+    return _validate(path, table)
+
+
+def _validate(path: Path, table: Mapping[str, Any]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for key, raw in table.items():
+        if key not in KEYS:
+            raise ConfigError(f"{path}: unknown key `{key}` (known: {', '.join(sorted(KEYS))})")
+        field_name, validate, expected = KEYS[key]
+        value = validate(raw)
+        if value is None:
+            raise ConfigError(f"{path}: `{key}` must be {expected}, not {raw!r}")
+        if key in PATH_KEYS:
+            value = str((path.parent / value).resolve())
+        values[field_name] = value
+    for key in ("select", "ignore"):
+        for token in values.get(key, ()):
+            _selector(path, key, token)
+    if "per_file_ignores" in values:
+        values["per_file_ignores"] = _per_file_ignores(path, values["per_file_ignores"])
+    if "severity" in values:
+        values["severity"] = _severities(path, values["severity"])
+    if "nameservers" in values:
+        from aligncheck.dns import NameserverError, parse_nameserver
+
+        for server in values["nameservers"]:
+            try:
+                parse_nameserver(server)
+            except NameserverError as exc:
+                raise ConfigError(f"{path}: `nameservers`: {exc}") from None
+    return values
+
+
+def _selector(path: Path, key: str, token: str) -> str:
+    try:
+        return normalize_selector(token)
+    except SelectorError as exc:
+        raise ConfigError(f"{path}: `{key}`: {exc}") from None
+
+
+def _per_file_ignores(path: Path, raw: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: `per-file-ignores` must be a table of glob = [codes]")
+    result = []
+    for glob, codes in raw.items():
+        selectors = _strings(codes)
+        if selectors is None:
+            raise ConfigError(f"{path}: `per-file-ignores.{glob}` must be a list of rule codes")
+        for token in selectors:
+            _selector(path, f"per-file-ignores.{glob}", token)
+        result.append((glob, selectors))
+    return tuple(result)
+
+
+def _severities(path: Path, raw: Any) -> tuple[tuple[str, Severity], ...]:
+    from aligncheck.rules import lookup
+
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: `severity` must be a table of code = level")
+    result = []
+    for code, level in raw.items():
+        rule = lookup(code)
+        if rule is None:
+            raise ConfigError(f"{path}: `severity`: unknown rule `{code}`")
+        try:
+            result.append((rule.code, Severity.parse(str(level))))
+        except ValueError as exc:
+            raise ConfigError(f"{path}: `severity.{code}`: {exc}") from None
+    return tuple(result)
+
+
+def settings_for(
+    config_file: Path | None, overrides: Mapping[str, Any], base: Settings | None = None
+) -> Settings:
+    """Settings from defaults, then the file, then command-line overrides."""
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        values.update(read_config(config_file))
+        values["config_dir"] = str(config_file.parent.resolve())
+    values.update(overrides)
+    if "fail_on" in values and isinstance(values["fail_on"], str):
+        values["fail_on"] = Severity.parse(values["fail_on"])
+    if "max_file_size" in values:
+        values["limits"] = Limits(max_bytes=values.pop("max_file_size"))
+    return replace(base or Settings(), **values)
+
+
+def plan_run(
+    paths: Sequence[str],
+    overrides: Mapping[str, Any],
+    config_file: Path | None = None,
+    isolated: bool = False,
+) -> RunPlan:
+    """Group the files the paths name by the configuration that governs each."""
+    from aligncheck.engine import file_filter
+
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"{config_file}: no such configuration file")
+
+    def config_at(directory: Path) -> Path | None:
+        if config_file is not None:
+            return config_file
+        return None if isolated else find_config(directory)
+
+    resolved: dict[Path | None, Settings] = {}
+
+    def settings_of(config: Path | None) -> Settings:
+        if config not in resolved:
+            resolved[config] = settings_for(config, overrides)
+        return resolved[config]
+
+    plan = RunPlan(settings_of(config_at(Path.cwd())))
+    groups: dict[Path | None, list[Target]] = {}
+    for path in paths:
+        if path == "-":
+            groups.setdefault(config_at(Path.cwd()), []).append(Target("-", explicit=True))
+            continue
+        start = Path(path) if Path(path).is_dir() else Path(path).parent
+        try:
+            targets = list(discover([path], file_filter(settings_of(config_at(start)))))
+        except SourceError as exc:
+            plan.errors.append(str(exc))
+            continue
+        for target in targets:
+            groups.setdefault(config_at(Path(target.path).parent), []).append(target)
+    plan.groups = [(settings_of(config), targets) for config, targets in groups.items()]
+    return plan
+
+
+def describe_settings(plan: RunPlan) -> str:
+    """`--show-settings`: the resolved settings of the run and of each file group."""
+    lines = ["[run]", *_fields(plan.settings)]
+    for settings, targets in plan.groups:
+        lines.append(f"\n[files governed by {settings.config_dir or 'no configuration file'}]")
+        lines += [f"  {target.path}" for target in targets]
+        lines += _fields(settings)
+    return "\n".join(lines) + "\n"
+
+
+def _fields(settings: Settings) -> list[str]:
+    return [f"{f.name} = {getattr(settings, f.name)!r}" for f in fields(settings)]

@@ -1,0 +1,15 @@
+"""RunPlan: which files are checked with which settings (the closest configuration wins)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aligncheck.settings import Settings
+from aligncheck.sources import Target
+
+
+@dataclass
+class RunPlan:
+    settings: Settings  # the run's own: output, exit status (from the working directory)
+    groups: list[tuple[Settings, list[Target]]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
