@@ -319,6 +319,8 @@ def rules(rule: str | None, output_format: str) -> None:
     r = selected[0]
     click.echo(f"{r.code} {r.name} ({r.severity}{', needs DNS' if r.needs_dns else ''})\n")
     click.echo(f"{r.summary}\n\n{r.description}\n")
+    if r.options:
+        click.echo(f"Options: {r.options}\n")
     click.echo("Fails:\n" + _indent(r.failing) + "\nPasses:\n" + _indent(r.passing), nl=False)
 
 
@@ -474,9 +476,11 @@ def rules_markdown(selected: Sequence[Rule]) -> str:
     ]
     for r in selected:
         dns = "" if not r.needs_dns else " Needs DNS."
+        off = "" if r.default_enabled else " Off unless selected."
+        options = f"Options: {r.options}\n\n" if r.options else ""
         parts.append(
-            f"\n## {r.code} {r.name}\n\nSeverity: {r.severity}.{dns}\n\n{r.summary}\n\n"
-            f"{r.description}\n\nFails:\n\n```yaml\n{r.failing}```\n"
+            f"\n## {r.code} {r.name}\n\nSeverity: {r.severity}.{dns}{off}\n\n{r.summary}\n\n"
+            f"{r.description}\n\n{options}Fails:\n\n```yaml\n{r.failing}```\n"
             + _records_markdown(r.dns)
             + f"\nPasses:\n\n```yaml\n{r.passing}```\n"
             + _records_markdown(r.passing_records)

@@ -14,7 +14,7 @@ from aligncheck.dmarc.discovery import questions
 from aligncheck.dns import AnswerTable, Question, ResolverConfig, resolve_all
 from aligncheck.findings import Finding, Problem, Report
 from aligncheck.plan import RunPlan
-from aligncheck.rules import DNS_CODES, RULES, SEND_CHECKS, deliverability, policy
+from aligncheck.rules import DNS_CODES, RULES, SEND_CHECKS, deliverability, organization, policy
 from aligncheck.selection import Selection, normalize_selector
 from aligncheck.send import Send, build_send
 from aligncheck.settings import Settings, models_in_force
@@ -217,6 +217,7 @@ def _judge(loaded: Loaded, settings: Settings) -> Report:
     for send in loaded.sends:
         for send_check in SEND_CHECKS:
             run.add(send.path, send.index, send_check(send))
+        run.add(send.path, send.index, organization.check(send, settings))
     notes: list[str] = []
     queries = 0
     enabled = run.selection.enabled
@@ -227,7 +228,12 @@ def _judge(loaded: Loaded, settings: Settings) -> Report:
     elif (dmarc or delivery) and loaded.sends:
         answers = gather_answers(loaded.sends, settings, dmarc=dmarc, delivery=delivery)
         queries = answers.queries_sent
-        context = policy.DnsContext(answers, models_in_force(settings.model), settings.psl_private)
+        context = policy.DnsContext(
+            answers,
+            models_in_force(settings.model),
+            settings.psl_private,
+            settings.require_strict_alignment,
+        )
         for send in loaded.sends:
             if dmarc:
                 run.add(send.path, send.index, policy.check(send, context))

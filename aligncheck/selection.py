@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from aligncheck.rules import CODE_BY_NAME, RULES
+from aligncheck.rules import CODE_BY_NAME, OFF_BY_DEFAULT, RULES
 
 
 class SelectorError(ValueError):
@@ -26,7 +26,8 @@ def normalize_selector(token: str) -> str:
 
 class Selection:
     """Decides per rule code, flake8 style: the longest matching prefix decides; on a tie
-    between select and ignore, ignore wins."""
+    between select and ignore, ignore wins. A rule that is off by default is on only when
+    selected by its exact code or name."""
 
     def __init__(self, select: Iterable[str] = ("AC",), ignore: Iterable[str] = ()) -> None:
         self._select = [normalize_selector(token) for token in select]
@@ -35,6 +36,9 @@ class Selection:
 
     def enabled(self, code: str) -> bool:
         if code not in self._cache:
+            if code in OFF_BY_DEFAULT and code not in self._select:
+                self._cache[code] = False
+                return False
             selected = max((len(p) for p in self._select if code.startswith(p)), default=-1)
             ignored = max((len(p) for p in self._ignore if code.startswith(p)), default=-1)
             self._cache[code] = selected > ignored

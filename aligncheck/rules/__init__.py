@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from aligncheck.findings import Problem
-from aligncheck.rules import author, deliverability, dsn, envelope, lookups, policy
+from aligncheck.rules import (
+    author,
+    deliverability,
+    dsn,
+    envelope,
+    lookups,
+    organization,
+    policy,
+)
 from aligncheck.rules import input as input_rules
 from aligncheck.rules.base import Rule
 from aligncheck.send import Send
 
 SendCheck = Callable[[Send], Iterable[Problem]]
 
-_GROUPS = (input_rules, author, envelope, deliverability, dsn, policy, lookups)
+_GROUPS = (input_rules, author, envelope, deliverability, organization, dsn, policy, lookups)
 RULES: dict[str, Rule] = dict(
     sorted((rule.code, rule) for module in _GROUPS for rule in module.RULES)
 )
@@ -27,6 +35,9 @@ SEND_CHECKS: tuple[SendCheck, ...] = (
 )
 
 
+OFF_BY_DEFAULT: frozenset[str] = frozenset(
+    code for code, rule in RULES.items() if not rule.default_enabled
+)
 DNS_CODES: tuple[str, ...] = tuple(code for code, rule in RULES.items() if rule.needs_dns)
 
 
@@ -36,4 +47,4 @@ def lookup(code_or_name: str) -> Rule | None:
     return RULES.get(code)
 
 
-__all__ = ["CODE_BY_NAME", "DNS_CODES", "RULES", "SEND_CHECKS", "Rule", "lookup"]
+__all__ = ["CODE_BY_NAME", "DNS_CODES", "OFF_BY_DEFAULT", "RULES", "SEND_CHECKS", "Rule", "lookup"]

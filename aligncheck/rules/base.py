@@ -26,6 +26,12 @@ class Rule:
     needs_dns: bool = False
     dns: tuple[tuple[str, str, str], ...] = ()
     passing_dns: tuple[tuple[str, str, str], ...] | None = None
+    # Off unless selected by its exact code or name (organization policies).
+    default_enabled: bool = True
+    # Configuration keys that change what the rule does, documented with it, and the
+    # Settings fields the examples are judged with.
+    options: str = ""
+    example_settings: tuple[tuple[str, object], ...] = ()
 
     @property
     def passing_records(self) -> tuple[tuple[str, str, str], ...]:

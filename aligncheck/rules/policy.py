@@ -34,11 +34,14 @@ RULES = [
         "domain under `aspf=s` (strict), the same organizational domain under `aspf=r` "
         "(relaxed, the default). The severity follows the effective policy: error under "
         "quarantine or reject, warning under none or when no policy applies. The message names "
-        "the mode, both organizational domains and the model.",
+        "the mode, both organizational domains and the model. With "
+        "`require-strict-alignment = true` in the configuration, the envelope must equal the "
+        "author domain even where the policy says relaxed.",
         failing=_FOREIGN,
         passing=_SEND,
         needs_dns=True,
         dns=_REJECT,
+        options="require-strict-alignment: judge every send in strict mode",
     ),
     Rule(
         "AC304",
@@ -165,6 +168,7 @@ class DnsContext:
     lookup: AnswerTable
     models: tuple[str, ...]
     psl_private: bool = True
+    require_strict: bool = False
     _discoveries: dict[tuple[str, str], Discovery | Failure] = field(default_factory=dict)
     _reported: set[tuple[str, str, str]] = field(default_factory=set)
 
@@ -209,7 +213,7 @@ def check(send: Send, ctx: DnsContext) -> Iterator[Problem]:
     verdicts: list[Verdict] | None = None
     envelope = send.envelope
     if envelope is None:
-        yield from _bounce_host(send, author, found)
+        yield from _bounce_host(send, author, found, ctx.require_strict)
     elif envelope.mailbox is not None:
         try:
             verdicts = [_verdict(d, envelope.mailbox.domain, ctx) for d in found]
@@ -297,11 +301,13 @@ def _quote(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _bounce_host(send: Send, author: str, found: list[Discovery]) -> Iterator[Problem]:
+def _bounce_host(
+    send: Send, author: str, found: list[Discovery], require_strict: bool
+) -> Iterator[Problem]:
     """No envelope: SMTPeter's own bounce address under a subdomain (unless MAIL FROM:<>)."""
     if send.boolean("trackbounces") is False:
         return
-    strict = [d for d in found if d.aspf == "s"]
+    strict = [d for d in found if d.aspf == "s" or require_strict]
     if strict:
         yield Problem(
             "AC304",
@@ -320,9 +326,14 @@ class Verdict:
 
 def _verdict(discovery: Discovery, domain: str, ctx: DnsContext) -> Verdict:
     author = discovery.domain
-    if discovery.aspf == "s":
+    if discovery.aspf == "s" or ctx.require_strict:
         aligned = domain == author
-        return Verdict(discovery, None if aligned else f"aspf=s (strict) needs `{author}` exactly")
+        why = (
+            "aspf=s (strict)"
+            if discovery.aspf == "s"
+            else "strict alignment (required by `require-strict-alignment`)"
+        )
+        return Verdict(discovery, None if aligned else f"{why} needs `{author}` exactly")
     envelope_org = envelope_org_domain(discovery.model, ctx.lookup, domain, ctx.psl_private)
     if envelope_org == discovery.org_domain:
         return Verdict(discovery, None)

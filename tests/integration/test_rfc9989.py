@@ -169,3 +169,17 @@ def test_ac506_once_per_file_and_author_domain(nsd: NsdServer, tmp_path: Path) -
     settings = Settings(nameservers=(nsd.address,), ignore=("AC302",))
     findings = list(check_paths([str(path)], settings).findings)
     assert [(f.rule, f.send) for f in findings if f.rule == "AC506"] == [("AC506", 0)]
+
+
+def test_require_strict_alignment_overrides_relaxed(nsd: NsdServer, tmp_path: Path) -> None:
+    nsd.serve({".": ['_dmarc.example.com. TXT "v=DMARC1; p=reject"']})
+    path = tmp_path / "send.yaml"
+    path.write_text(
+        "from: info@example.com\nenvelope: b@bounces.example.com\n---\nfrom: x@example.com\n"
+    )
+    settings = Settings(nameservers=(nsd.address,), ignore=("AC302",))
+    assert list(check_paths([str(path)], settings).findings) == []
+    strict = Settings(nameservers=(nsd.address,), ignore=("AC302",), require_strict_alignment=True)
+    findings = list(check_paths([str(path)], strict).findings)
+    assert [(f.rule, f.send) for f in findings] == [("AC301", 0), ("AC304", 1)]
+    assert "require-strict-alignment" in findings[0].message

@@ -13,6 +13,7 @@ from aligncheck.rules import RULES
 from aligncheck.rules.base import Rule
 from tests.helpers import codes, lint_text
 from tests.nsd import BROKEN, NsdServer, Zones
+from tests.unit.test_rule_docs import example_settings
 
 DNS_RULES = [rule for rule in RULES.values() if rule.needs_dns and rule.code != "AC601"]
 
@@ -31,7 +32,7 @@ def zones(records: tuple[tuple[str, str, str], ...]) -> Zones:
 
 @pytest.mark.parametrize("rule", DNS_RULES, ids=[r.code for r in DNS_RULES])
 def test_dns_rule_examples(nsd: NsdServer, tmp_path: Path, rule: Rule) -> None:
-    settings = Settings(nameservers=(nsd.address,), dns_timeout=2.0)
+    settings = example_settings(rule, Settings(nameservers=(nsd.address,), dns_timeout=2.0))
     nsd.serve(zones(rule.dns))
     assert rule.code in codes(lint_text(tmp_path, rule.failing, settings=settings))
     nsd.serve(zones(rule.passing_records))

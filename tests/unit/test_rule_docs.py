@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from aligncheck import Settings
 from aligncheck.rules import RULES
+from aligncheck.rules.base import Rule
+from tests.helpers import OFFLINE as OFFLINE_SETTINGS
 from tests.helpers import codes, lint_text
 
 OFFLINE = [rule for rule in RULES.values() if not rule.needs_dns]
@@ -18,10 +22,25 @@ def test_every_rule_is_documented() -> None:
         assert rule.name == rule.name.lower() and " " not in rule.name
 
 
-@pytest.mark.parametrize("rule", OFFLINE, ids=[r.code for r in OFFLINE])
-def test_offline_examples(tmp_path: Path, rule: object) -> None:
-    from aligncheck.rules.base import Rule
+def example_settings(rule: Rule, base: Settings) -> Settings:
+    """The settings a rule's examples are judged with (its options; selected if off)."""
+    select = base.select if rule.default_enabled else (*base.select, rule.code)
+    return replace(base, select=select, **dict(rule.example_settings))  # type: ignore[arg-type]
 
-    assert isinstance(rule, Rule)
-    assert rule.code in codes(lint_text(tmp_path, rule.failing))
-    assert rule.code not in codes(lint_text(tmp_path, rule.passing))
+
+@pytest.mark.parametrize("rule", OFFLINE, ids=[r.code for r in OFFLINE])
+def test_offline_examples(tmp_path: Path, rule: Rule) -> None:
+    settings = example_settings(rule, OFFLINE_SETTINGS)
+    assert rule.code in codes(lint_text(tmp_path, rule.failing, settings=settings))
+    assert rule.code not in codes(lint_text(tmp_path, rule.passing, settings=settings))
+
+
+def test_off_by_default_rule_stays_off_unless_selected_exactly(tmp_path: Path) -> None:
+    text = RULES["AC305"].failing
+    assert "AC305" not in codes(lint_text(tmp_path, text))
+    assert "AC305" not in codes(
+        lint_text(tmp_path, text, settings=replace(OFFLINE_SETTINGS, select=("AC3",)))
+    )
+    for selector in ("AC305", "envelope-required"):
+        settings = replace(OFFLINE_SETTINGS, select=("AC", selector))
+        assert "AC305" in codes(lint_text(tmp_path, text, settings=settings))
