@@ -5,11 +5,11 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-from aligncheck import snapshot
+from aligncheck import snapshot, suppressions
 from aligncheck.dmarc.discovery import questions
 from aligncheck.dns import AnswerTable, Question, ResolverConfig, resolve_all
 from aligncheck.findings import Finding, Problem, Report
@@ -173,6 +173,26 @@ def check_send(send: Mapping[str, Any], settings: Settings | None = None) -> lis
     return list(_judge(Loaded([source], sends, []), settings).findings)
 
 
+def _suppress(run: _Run, loaded: Loaded, ran: Callable[[str], bool]) -> list[Finding]:
+    """Drop suppressed findings; report suppressions that suppressed nothing (AC106)."""
+    by_path: dict[str, list[suppressions.Suppression]] = {}
+    for source in loaded.sources:
+        by_path[source.path] = suppressions.from_comments(
+            source.comment_lines, source.first_content_line
+        )
+    for send in loaded.sends:
+        by_path.setdefault(send.path, []).extend(suppressions.from_send(send))
+    findings = [f for f in run.findings if f.path not in by_path]
+    for path, written in by_path.items():
+        own = [f for f in run.findings if f.path == path]
+        findings.extend(suppressions.apply(own, written))
+        for pos, index, message in suppressions.unused(written, ran):
+            before = len(run.findings)
+            run.add(path, index, [Problem("AC106", pos, message)])
+            findings.extend(run.findings[before:])
+    return sorted(findings, key=Finding.sort_key)
+
+
 def dns_questions(
     sends: Sequence[Send],
     models: Sequence[str],
@@ -239,7 +259,15 @@ def _judge(loaded: Loaded, settings: Settings) -> Report:
                 run.add(send.path, send.index, policy.check(send, context))
             if delivery:
                 run.add(send.path, send.index, deliverability.check(send, answers))
-    findings = sorted(run.findings, key=Finding.sort_key)
+    dns_ran = (dmarc or delivery) and not settings.offline
+
+    def ran(prefix: str) -> bool:
+        return any(
+            code.startswith(prefix) and enabled(code) and (dns_ran or not RULES[code].needs_dns)
+            for code in RULES
+        )
+
+    findings = _suppress(run, loaded, ran)
     return Report(
         findings,
         files=len(loaded.sources),

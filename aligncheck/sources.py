@@ -56,6 +56,9 @@ class SourceFile:
     sends: list[RawSend] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     holds_send: bool = False
+    # YAML lines that may hold `# aligncheck:` comments, and the first line of content.
+    comment_lines: list[tuple[int, str]] = field(default_factory=list)
+    first_content_line: int = 1
 
 
 @dataclass(frozen=True)
@@ -189,6 +192,8 @@ def load(
         as_json = path.lower().endswith(".json")
     try:
         text = decode(data)
+        if not as_json and "aligncheck:" in text:
+            _collect_comments(source, text)
         documents = load_json(text) if as_json else load_yaml(text, limits)
     except ParseError as exc:
         source.problems.append(Problem("AC100", exc.pos, exc.message))
@@ -208,6 +213,18 @@ def load(
             )
         )
     return source
+
+
+def _collect_comments(source: SourceFile, text: str) -> None:
+    """Keep the few lines that may carry suppressions; the text itself is not kept."""
+    first_content = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if not first_content and stripped and not stripped.startswith("#") and stripped != "---":
+            first_content = number
+        if "aligncheck:" in line and "#" in line:
+            source.comment_lines.append((number, line))
+    source.first_content_line = first_content or number + 1
 
 
 def sniff_json(data: bytes) -> bool:

@@ -77,6 +77,22 @@ RULES = [
         failing="from: info@example.com\nrecipient: Jane <jane@example.org>\n",
         passing="from: info@example.com\nrecipient: jane@example.org\n",
     ),
+    Rule(
+        "AC106",
+        "unused-suppression",
+        Severity.INFO,
+        "A suppression that suppresses nothing, or names an unknown rule.",
+        "`# aligncheck: ignore[CODE]` at the end of a line (or on the line above), "
+        "`# aligncheck: ignore-file` before the first YAML content, and "
+        "`x-aligncheck: {ignore: [CODE]}` in a send (the way for JSON) suppress findings. "
+        "One that no longer suppresses anything hides the next real problem: remove it. "
+        "Suppressions naming rules that did not run (not selected, or DNS rules in an "
+        "`--offline` run) are not reported.",
+        failing="from: info@example.com\n"
+        "envelope: bounces@example.com  # aligncheck: ignore[AC300]\n",
+        passing="from: info@example.com\n"
+        "envelope: Bounces <b@example.com>  # aligncheck: ignore[AC300]\n",
+    ),
 ]
 
 Predicate = Callable[[Node], bool]

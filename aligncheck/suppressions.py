@@ -1,0 +1,129 @@
+"""Suppressions: YAML comments and `x-aligncheck: {ignore: [...]}` in a send.
+
+- `# aligncheck: ignore[AC301]` at the end of a line suppresses that line's findings; on a line
+  of its own it suppresses the next line's. Without `[...]` it suppresses every rule.
+- `# aligncheck: ignore-file` (or `ignore-file[AC4]`) before the first YAML content suppresses
+  the whole file.
+- `"x-aligncheck": {"ignore": ["AC301"]}` in a send (the way for JSON, which has no comments)
+  suppresses that send's findings.
+A suppression that suppresses nothing is reported (AC106), unless the rules it names did not run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from aligncheck.findings import Finding, Pos
+from aligncheck.nodes import Map, Scalar, Seq
+from aligncheck.selection import SelectorError, normalize_selector
+from aligncheck.send import Send
+
+_COMMENT = re.compile(r"(?:^|\s)#\s*aligncheck:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?")
+
+
+@dataclass
+class Suppression:
+    pos: Pos  # where it is written
+    selectors: tuple[str, ...]  # code prefixes; empty: every rule
+    scope: str  # "line", "file" or "send"
+    target: int | None = None  # the line (scope "line") or send index (scope "send")
+    written: str = ""
+    unknown: tuple[str, ...] = ()
+    used: bool = field(default=False)
+
+    def covers(self, finding: Finding) -> bool:
+        if self.scope == "line" and finding.line != self.target:
+            return False
+        if self.scope == "send" and finding.send != self.target:
+            return False
+        return not self.selectors or any(finding.rule.startswith(s) for s in self.selectors)
+
+
+def _selectors(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    if not text or not text.strip():
+        return (), ()
+    known: list[str] = []
+    unknown: list[str] = []
+    for token in (t.strip() for t in text.split(",")):
+        if not token:
+            continue
+        try:
+            known.append(normalize_selector(token))
+        except SelectorError:
+            unknown.append(token)
+    return tuple(known), tuple(unknown)
+
+
+def from_comments(lines: Sequence[tuple[int, str]], first_content: int) -> list[Suppression]:
+    """Suppressions written as YAML comments, from (line number, text) pairs; `ignore-file`
+    counts only before line `first_content`, the first line of YAML content."""
+    found: list[Suppression] = []
+    for number, line in lines:
+        match = _COMMENT.search(line)
+        if match is None:
+            continue
+        kind, codes = match.group(1), match.group(2)
+        selectors, unknown = _selectors(codes)
+        column = line.index("#", match.start()) + 1
+        written = match.group(0).strip()
+        if kind == "ignore-file":
+            if number < first_content:
+                found.append(
+                    Suppression(Pos(number, column), selectors, "file", None, written, unknown)
+                )
+            continue
+        target = number + 1 if line.lstrip().startswith("#") else number
+        found.append(Suppression(Pos(number, column), selectors, "line", target, written, unknown))
+    return found
+
+
+def from_send(send: Send) -> list[Suppression]:
+    """`x-aligncheck: {ignore: [...]}` in a send."""
+    entry = send.properties.get("x-aligncheck")
+    if entry is None or not isinstance(entry.value, Map):
+        return []
+    ignore = entry.value.get("ignore")
+    if not isinstance(ignore, Seq):
+        return []
+    tokens = [item.value for item in ignore.items if isinstance(item, Scalar)]
+    text = ",".join(str(token) for token in tokens)
+    selectors, unknown = _selectors(text)
+    if not selectors and not unknown:
+        return []
+    return [Suppression(ignore.pos, selectors, "send", send.index, f"ignore: [{text}]", unknown)]
+
+
+def apply(
+    findings: Sequence[Finding],
+    suppressions: Iterable[Suppression],
+) -> list[Finding]:
+    """The findings no suppression covers; marks the suppressions that covered something."""
+    active = list(suppressions)
+    kept = []
+    for finding in findings:
+        covering = [s for s in active if s.covers(finding)]
+        for suppression in covering:
+            suppression.used = True
+        if not covering:
+            kept.append(finding)
+    return kept
+
+
+def unused(
+    suppressions: Iterable[Suppression], ran: Callable[[str], bool]
+) -> list[tuple[Pos, int | None, str]]:
+    """(position, send, message) for suppressions that suppressed nothing although the rules
+    they name ran; and for rule names a suppression does not know."""
+    problems: list[tuple[Pos, int | None, str]] = []
+    for s in suppressions:
+        send = s.target if s.scope == "send" else None
+        for token in s.unknown:
+            problems.append((s.pos, send, f"`{s.written}` names an unknown rule `{token}`"))
+        if s.used:
+            continue
+        if s.selectors and not any(ran(prefix) for prefix in s.selectors):
+            continue
+        problems.append((s.pos, send, f"`{s.written}` suppresses nothing"))
+    return problems

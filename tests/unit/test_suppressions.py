@@ -1,0 +1,80 @@
+"""Suppressions: YAML comments on the line or above, ignore-file, x-aligncheck in JSON, and
+AC106 for suppressions that suppress nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import lint_text, located
+
+BAD_ENVELOPE = "envelope: Bounces <b@example.com>"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # trailing comment on the line
+        (f"from: a@example.com\n{BAD_ENVELOPE}  # aligncheck: ignore[AC300]\n", []),
+        # by name, and by prefix
+        (f"from: a@example.com\n{BAD_ENVELOPE}  # aligncheck: ignore[envelope-invalid]\n", []),
+        (f"from: a@example.com\n{BAD_ENVELOPE}  # aligncheck: ignore[AC3]\n", []),
+        # bare ignore: every rule on that line
+        (f"from: a@example.com\n{BAD_ENVELOPE}  # aligncheck: ignore\n", []),
+        # on the line above
+        (f"from: a@example.com\n# aligncheck: ignore[AC300]\n{BAD_ENVELOPE}\n", []),
+        # another rule: the finding stays, and the suppression is unused
+        (
+            f"from: a@example.com\n{BAD_ENVELOPE}  # aligncheck: ignore[AC400]\n",
+            [("AC300", 2, 11), ("AC106", 2, 36)],
+        ),
+        # two lines above does not count
+        (
+            f"# aligncheck: ignore[AC300]\nfrom: a@example.com\n{BAD_ENVELOPE}\n",
+            [("AC106", 1, 1), ("AC300", 3, 11)],
+        ),
+        # ignore-file at the top
+        (f"# aligncheck: ignore-file\nfrom: a@example.com\n{BAD_ENVELOPE}\n", []),
+        (f"# aligncheck: ignore-file[AC3]\nfrom: a@example.com\n{BAD_ENVELOPE}\n", []),
+        # ignore-file after content is no file suppression
+        (
+            f"from: a@example.com\n{BAD_ENVELOPE}\n# aligncheck: ignore-file\n",
+            [("AC300", 2, 11)],
+        ),
+        # unknown rule in a suppression
+        (
+            f"from: a@example.com\n{BAD_ENVELOPE}  # aligncheck: ignore[AC300, AC999]\n",
+            [("AC106", 2, 36)],
+        ),
+    ],
+)
+def test_yaml_comment_suppressions(
+    tmp_path: Path, text: str, expected: list[tuple[str, int, int]]
+) -> None:
+    assert located(lint_text(tmp_path, text)) == expected
+
+
+def test_json_send_suppression(tmp_path: Path) -> None:
+    text = (
+        '[{"from": "a@example.com", "envelope": "<b@example.com>",\n'
+        '  "x-aligncheck": {"ignore": ["AC300"]}},\n'
+        ' {"from": "a@example.com", "envelope": "<b@example.com>"}]\n'
+    )
+    findings = lint_text(tmp_path, text, "sends.json")
+    assert [(f.rule, f.send) for f in findings] == [("AC300", 1)]
+
+
+def test_json_unused_send_suppression(tmp_path: Path) -> None:
+    text = '{"from": "a@example.com", "x-aligncheck": {"ignore": ["AC300"]}}'
+    assert located(lint_text(tmp_path, text, "send.json")) == [("AC106", 1, 54)]
+
+
+def test_suppressions_of_dns_rules_are_not_unused_offline(tmp_path: Path) -> None:
+    text = "from: a@example.com\nenvelope: b@other.net  # aligncheck: ignore[AC301]\n"
+    assert lint_text(tmp_path, text) == []
+
+
+def test_hash_inside_a_value_is_not_a_comment(tmp_path: Path) -> None:
+    text = 'from: a@example.com\nsubject: "#aligncheck: ignore"\n' + BAD_ENVELOPE + "\n"
+    assert located(lint_text(tmp_path, text)) == [("AC300", 3, 11)]
