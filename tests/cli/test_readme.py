@@ -18,3 +18,22 @@ def test_readme_starts_with_the_two_commands() -> None:
     head = README[: README.index("## Usage")]
     assert "aligncheck check" in head and "examples/" in head
     assert "scripts/test" in head
+
+
+def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
+    from aligncheck.config import read_config
+
+    block = README.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "pyproject.toml"
+    path.write_text(block)
+    values = read_config(path)
+    assert values["envelope_domains"] == ("example.com",)
+    assert dict(values["severity"])["AC407"].name == "ERROR"
+
+
+def test_readme_hooks_exist() -> None:
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).parents[2] / ".pre-commit-hooks.yaml").read_text())
+    for hook in hooks:
+        assert f"id: {hook['id']}" in README

@@ -1,0 +1,181 @@
+"""Configuration: discovery (closest wins), precedence, every error message, file discovery."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from aligncheck.cli import main
+
+BAD = "from: a@example.com\nenvelope: b@example.com\ndsn:\n  notify: failure\n  ret: FULL\n"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    status = main(["check", "--offline", *argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def rules_of(out: str) -> list[tuple[str, str]]:
+    return [(Path(f["path"]).name, f["rule"]) for f in json.loads(out)["findings"]]
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "a.yaml").write_text(BAD)
+    return tmp_path
+
+
+def test_pyproject_table_is_read(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.aligncheck]\nignore = ["AC403"]\nformat = "json"\n'
+    )
+    status, out, _ = run(capsys, "mail")
+    assert rules_of(out) == [("a.yaml", "AC407")]
+    assert status == 0
+
+
+def test_pyproject_without_the_table_is_skipped(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    (project / "mail" / "pyproject.toml").write_text("[tool.other]\nx = 1\n")
+    _status, out, _ = run(capsys, "--format", "json", "mail")
+    assert rules_of(out) == [("a.yaml", "AC403"), ("a.yaml", "AC407")]
+
+
+def test_closest_config_wins_without_merging(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".aligncheck.toml").write_text('ignore = ["AC403"]\nformat = "json"\n')
+    (project / "mail" / ".aligncheck.toml").write_text('ignore = ["AC407"]\n')
+    (project / "other").mkdir()
+    (project / "other" / "b.yaml").write_text(BAD)
+    _, out, _ = run(capsys, "mail", "other")
+    assert rules_of(out) == [("a.yaml", "AC403"), ("b.yaml", "AC407")]
+
+
+def test_aligncheck_toml_wins_over_pyproject_in_one_directory(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "pyproject.toml").write_text('[tool.aligncheck]\nignore = ["AC403"]\n')
+    (project / ".aligncheck.toml").write_text('ignore = ["AC407"]\n')
+    _, out, _ = run(capsys, "--format", "json", "mail")
+    assert rules_of(out) == [("a.yaml", "AC403")]
+
+
+def test_command_line_overrides_the_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".aligncheck.toml").write_text('ignore = ["AC403"]\nformat = "json"\n')
+    _, out, _ = run(capsys, "--ignore", "AC407", "mail")
+    assert rules_of(out) == [("a.yaml", "AC403")]
+    _status, out, _ = run(capsys, "--format", "text", "mail")
+    assert out.startswith("mail/a.yaml:5:8: AC407")
+
+
+def test_config_option_and_isolated(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".aligncheck.toml").write_text('ignore = ["AC4"]\nformat = "json"\n')
+    (project / "strict.toml").write_text('format = "json"\nfail-on = "info"\n')
+    status, out, _ = run(capsys, "mail")
+    assert (status, rules_of(out)) == (0, [])
+    status, out, _ = run(capsys, "--config", "strict.toml", "mail")
+    assert (status, len(rules_of(out))) == (1, 2)
+    status, out, _ = run(capsys, "--isolated", "mail")
+    assert out.startswith("mail/a.yaml:4:11: AC403")
+
+
+def test_severity_overrides_and_per_file_ignores(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / "mail" / "legacy.yaml").write_text(BAD)
+    (project / ".aligncheck.toml").write_text(
+        'format = "json"\n'
+        '[severity]\nAC407 = "error"\ndsn-non-canonical = "info"\n'
+        '[per-file-ignores]\n"mail/legacy.yaml" = ["AC4"]\n'
+    )
+    status, out, _ = run(capsys, "mail")
+    found = [(Path(f["path"]).name, f["rule"], f["severity"]) for f in json.loads(out)["findings"]]
+    assert found == [("a.yaml", "AC403", "info"), ("a.yaml", "AC407", "error")]
+    assert status == 1
+
+
+def test_show_settings(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / ".aligncheck.toml").write_text('model = "rfc9989"\nnameservers = ["127.0.0.1:53"]\n')
+    status, out, _ = run(capsys, "--show-settings", "--dns-timeout", "2", "mail")
+    assert status == 0
+    assert "model = 'rfc9989'" in out
+    assert "dns_timeout = 2.0" in out
+    assert "mail/a.yaml" in out
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('colour = "never"\n', "unknown key `colour`"),
+        ('model = "rfc1234"\n', "`model` must be rfc7489 or rfc9989 or both"),
+        ('select = "AC3"\n', "`select` must be a list"),
+        ('select = ["AC999"]\n', "`select`: unknown rule selector `AC999`"),
+        ("dns-timeout = -1\n", "`dns-timeout` must be a number"),
+        ('nameservers = ["dns.example"]\n', "must be an IP address"),
+        ('[severity]\nAC999 = "error"\n', "`severity`: unknown rule `AC999`"),
+        ('[severity]\nAC301 = "fatal"\n', "unknown severity"),
+        ('[per-file-ignores]\n"*.yaml" = "AC3"\n', "must be a list of rule codes"),
+        ("this is = not toml =\n", "invalid TOML"),
+    ],
+)
+def test_config_errors_name_file_and_key(
+    project: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    (project / ".aligncheck.toml").write_text(content)
+    status, _, err = run(capsys, "mail")
+    assert status == 2
+    [line] = err.strip().splitlines()
+    assert line.startswith(f"aligncheck: error: {project / '.aligncheck.toml'}: ")
+    assert message in line
+
+
+def test_missing_config_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run(capsys, "--config", "nope.toml", "mail")
+    assert status == 2 and "no such configuration file" in err
+
+
+def test_include_and_exclude(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "mail" / "b.send").write_text(BAD)
+    (project / "mail" / "drafts").mkdir()
+    (project / "mail" / "drafts" / "c.yaml").write_text(BAD)
+    (project / ".aligncheck.toml").write_text(
+        'format = "json"\nselect = ["AC407"]\ninclude = ["*.yaml", "*.send"]\n'
+        'exclude = ["mail/drafts"]\n'
+    )
+    _, out, _ = run(capsys, "mail")
+    assert rules_of(out) == [("a.yaml", "AC407"), ("b.send", "AC407")]
+    # a file named explicitly is checked anyway, unless --force-exclude
+    _, out, _ = run(capsys, "mail/drafts/c.yaml")
+    assert rules_of(out) == [("c.yaml", "AC407")]
+    _status, out, _ = run(capsys, "--force-exclude", "mail/drafts/c.yaml")
+    assert rules_of(out) == []
+
+
+def test_gitignore_is_respected(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    subprocess.run(["git", "init", "-q", str(project)], check=True)
+    (project / ".gitignore").write_text("generated/\n")
+    (project / "mail" / "generated").mkdir()
+    (project / "mail" / "generated" / "g.yaml").write_text(BAD)
+    _, out, _ = run(capsys, "--format", "json", "--select", "AC407", "mail")
+    assert rules_of(out) == [("a.yaml", "AC407")]
+    _, out, _ = run(capsys, "--format", "json", "--select", "AC407", "mail/generated/g.yaml")
+    assert rules_of(out) == [("g.yaml", "AC407")]
+    _, out, _ = run(
+        capsys,
+        "--format",
+        "json",
+        "--select",
+        "AC407",
+        "--force-exclude",
+        "mail/generated/g.yaml",
+    )
+    assert rules_of(out) == []

@@ -1,0 +1,71 @@
+"""The pre-commit hooks, run for real with `pre-commit try-repo` against a temporary repository."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+GOOD = "from: info@example.com\nenvelope: bounces@example.com\ndsn:\n  notify: FAILURE\n"
+BAD = "from: info@example.com\nenvelope: bounces@example.com\ndsn:\n  notify: NEVER,FAILURE\n"
+
+
+def pre_commit() -> list[str]:
+    executable = shutil.which("pre-commit", path=str(Path(sys.executable).parent))
+    return [executable] if executable else [sys.executable, "-m", "pre_commit"]
+
+
+@pytest.fixture(scope="module")
+def environment(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PRE_COMMIT_HOME"] = str(tmp_path_factory.mktemp("pre-commit-home"))
+    for key in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+        env.setdefault(key, "aligncheck tests")
+    for key in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+        env.setdefault(key, "tests@aligncheck.invalid")
+    return env
+
+
+def test_manifest_is_valid(environment: dict[str, str]) -> None:
+    result = subprocess.run(
+        [*pre_commit(), "validate-manifest", str(ROOT / ".pre-commit-hooks.yaml")],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_try_repo_fails_on_bad_and_passes_on_good(
+    tmp_path: Path, environment: dict[str, str]
+) -> None:
+    repo = tmp_path / "configs"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "good.yaml").write_text(GOOD)
+    (repo / "bad.yaml").write_text(BAD)
+    (repo / "notes.txt").write_text("not a send\n")
+    subprocess.run(["git", "add", "."], cwd=repo, check=True)
+
+    def try_repo(*files: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*pre_commit(), "try-repo", str(ROOT), "aligncheck-offline", "--files", *files],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=False,
+            timeout=600,
+        )
+
+    good = try_repo("good.yaml", "notes.txt")
+    assert good.returncode == 0, good.stdout + good.stderr
+    bad = try_repo("good.yaml", "bad.yaml")
+    assert bad.returncode == 1, bad.stdout + bad.stderr
+    assert "bad.yaml:4:11: AC400" in bad.stdout
