@@ -81,6 +81,19 @@ def dns_options(command: Callable[..., Any]) -> Callable[..., Any]:
             help="Include the PRIVATE section of the Public Suffix List (RFC 7489 model).",
         ),
         click.option(
+            "--cache/--no-cache",
+            default=True,
+            show_default=True,
+            help="Keep DNS answers between runs, as long as their TTLs allow.",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(min=1, max=4096),
+            default=64,
+            show_default=True,
+            help="DNS lookups in flight at once.",
+        ),
+        click.option(
             "--snapshot",
             "snapshot_file",
             type=click.Path(dir_okay=False),
@@ -177,6 +190,8 @@ def check(
     dns_timeout: float,
     offline: bool,
     psl_private: bool,
+    cache: bool,
+    concurrency: int,
     snapshot_file: str | None,
     config_file: str | None,
     isolated: bool,
@@ -207,6 +222,8 @@ def check(
         "offline": offline,
         "psl_private": psl_private,
         "snapshot": snapshot_file,
+        "cache": cache,
+        "concurrency": concurrency,
         "force_exclude": force_exclude,
     }
     renamed = {"nameserver": "nameservers", "snapshot_file": "snapshot"}
@@ -345,6 +362,8 @@ def explain(
     dns_timeout: float,
     offline: bool,
     psl_private: bool,
+    cache: bool,
+    concurrency: int,
     snapshot_file: str | None,
     debug: bool,
 ) -> int:
@@ -364,10 +383,17 @@ def explain(
         nameservers=_nameservers(nameserver),
         dns_timeout=dns_timeout,
         psl_private=psl_private,
+        snapshot=snapshot_file,
+        cache=cache,
+        concurrency=concurrency,
     )
 
     def work() -> int:
-        results = explain_domain(author, envelope_domain, settings)
+        try:
+            results = explain_domain(author, envelope_domain, settings)
+        except SnapshotError as exc:
+            click.echo(f"aligncheck: error: {exc}", err=True)
+            return 2
         if output_format == "json":
             document = {
                 "domain": author,

@@ -71,6 +71,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
     "nameservers": ("nameservers", _strings, "a list of HOST[:PORT]"),
     "dns-timeout": ("dns_timeout", _number, "a number of seconds (0 to 120)"),
     "concurrency": ("concurrency", _positive_int, "a positive whole number"),
+    "cache": ("cache", _boolean, "true or false"),
     "offline": ("offline", _boolean, "true or false"),
     "psl-private": ("psl_private", _boolean, "true or false"),
     "snapshot": ("snapshot", _string, "a file name"),

@@ -29,6 +29,7 @@ class Answer:
     kind: AnswerKind
     records: tuple[str, ...] = ()
     error: str = ""
+    ttl: float = field(default=0.0, compare=False)  # seconds the answer may be cached
 
     @property
     def failed(self) -> bool:
@@ -91,16 +92,34 @@ class ResolverConfig:
     nameservers: tuple[str, ...] = ()
     timeout: float = 5.0
     concurrency: int = 64
+    cache: bool = False
 
 
-def resolve_all(questions: Iterable[Question], config: ResolverConfig) -> AnswerTable:
-    """Ask every distinct question once, concurrently, and return all answers."""
-    unique = sorted(set(questions))
-    table = AnswerTable()
+def resolve_all(
+    questions: Iterable[Question], config: ResolverConfig, table: AnswerTable | None = None
+) -> AnswerTable:
+    """Ask every distinct question not yet in `table` once, concurrently; with
+    `config.cache`, answers still fresh in the persistent cache are not asked at all."""
+    table = table if table is not None else AnswerTable()
+    unique = sorted(set(questions) - set(table.answers))
     if not unique:
         return table
-    table.answers.update(asyncio.run(_resolve(unique, config)))
-    table.queries_sent = len(unique)
+    cache = None
+    if config.cache:
+        from aligncheck.dnscache import DnsCache
+
+        cache = DnsCache(",".join(config.nameservers) or "system")
+        cached = cache.get(unique)
+        table.answers.update(cached)
+        unique = [q for q in unique if q not in cached]
+    if unique:
+        fresh = asyncio.run(_resolve(unique, config))
+        table.answers.update(fresh)
+        table.queries_sent += len(unique)
+        if cache is not None:
+            cache.put(fresh)
+    if cache is not None:
+        cache.close()
     return table
 
 
@@ -142,8 +161,9 @@ async def _ask(resolver: dns.asyncresolver.Resolver, question: Question) -> Answ
     try:
         qname = dns.name.from_text(name)
         result = await resolver.resolve(qname, rdtype, search=False, raise_on_no_answer=False)
-    except dns.resolver.NXDOMAIN:
-        return Answer("nxdomain")
+    except dns.resolver.NXDOMAIN as exc:
+        responses = exc.responses()  # type: ignore[no-untyped-call]
+        return Answer("nxdomain", ttl=_negative_ttl(responses.values()))
     except dns.resolver.NoNameservers as exc:
         return Answer("failure", error=_no_nameservers_reason(exc))
     except dns.resolver.LifetimeTimeout:
@@ -153,8 +173,20 @@ async def _ask(resolver: dns.asyncresolver.Resolver, question: Question) -> Answ
     except (OSError, ValueError) as exc:
         return Answer("failure", error=f"network error: {exc}")
     if result.rrset is None:
-        return Answer("nodata")
-    return Answer("records", tuple(sorted(_text(rdata) for rdata in result.rrset)))
+        return Answer("nodata", ttl=_negative_ttl([result.response]))
+    records = tuple(sorted(_text(rdata) for rdata in result.rrset))
+    return Answer("records", records, ttl=float(result.rrset.ttl))
+
+
+def _negative_ttl(responses: Iterable[object]) -> float:
+    """RFC 2308: a negative answer lives min(SOA TTL, SOA minimum); without an SOA, not at all."""
+    import dns.rdatatype
+
+    for response in responses:
+        for rrset in getattr(response, "authority", []):
+            if rrset.rdtype == dns.rdatatype.SOA:
+                return float(min(rrset.ttl, rrset[0].minimum))
+    return 0.0
 
 
 def _no_nameservers_reason(exc: Exception) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from aligncheck import snapshot, suppressions
-from aligncheck.dmarc.discovery import questions
+from aligncheck.dmarc.discovery import followups, questions
 from aligncheck.dns import AnswerTable, Question, ResolverConfig, resolve_all
 from aligncheck.findings import Finding, Problem, Report
 from aligncheck.plan import RunPlan
@@ -193,29 +193,52 @@ def _suppress(run: _Run, loaded: Loaded, ran: Callable[[str], bool]) -> list[Fin
     return sorted(findings, key=Finding.sort_key)
 
 
-def dns_questions(
-    sends: Sequence[Send],
+def ask_dns(
+    authors: set[str],
+    envelopes: set[str],
     models: Sequence[str],
-    psl_private: bool,
+    settings: Settings,
     *,
     dmarc: bool = True,
     delivery: bool = True,
-) -> set[Question]:
-    """Every DNS question the checks of these sends may need under these models."""
-    authors = {d for d in (s.author_domain for s in sends) if d is not None}
-    envelopes = {d for d in (s.envelope_domain for s in sends) if d is not None}
-    wanted = set(deliverability.questions(envelopes)) if delivery else set()
+    cache: bool | None = None,
+) -> AnswerTable:
+    """Every answer the checks need, in two rounds: first all TXT walks and MX at once, then
+    the few questions that depend on those answers (A/AAAA for an MX-less envelope domain,
+    author existence for RFC 9989's `np`). No round waits on more than one round trip."""
+    config = ResolverConfig(
+        settings.nameservers,
+        settings.dns_timeout,
+        settings.concurrency,
+        settings.cache if cache is None else cache,
+    )
+    first: set[Question] = set()
+    if delivery:
+        first.update(deliverability.questions(envelopes))
     if dmarc:
         for model in models:
-            wanted.update(questions(model, authors, envelopes, psl_private))
-    return wanted
+            first.update(questions(model, authors, envelopes, settings.psl_private))
+    table = resolve_all(first, config)
+    second: set[Question] = set()
+    if delivery:
+        second.update(deliverability.followups(table, envelopes))
+    if dmarc:
+        for model in models:
+            second.update(followups(model, table, authors))
+    return resolve_all(second, config, table)
+
+
+def _domains(sends: Sequence[Send]) -> tuple[set[str], set[str]]:
+    authors = {d for d in (s.author_domain for s in sends) if d is not None}
+    envelopes = {d for d in (s.envelope_domain for s in sends) if d is not None}
+    return authors, envelopes
 
 
 def snapshot_answers(sends: Sequence[Send], settings: Settings) -> AnswerTable:
-    """Live answers to every question of both models, for a snapshot any model can use."""
-    wanted = dns_questions(sends, MODELS_ALL, settings.psl_private)
-    config = ResolverConfig(settings.nameservers, settings.dns_timeout, settings.concurrency)
-    return resolve_all(wanted, config)
+    """Live answers (never cached ones) to every question of both models, for a snapshot
+    any model can use."""
+    authors, envelopes = _domains(sends)
+    return ask_dns(authors, envelopes, MODELS_ALL, settings, cache=False)
 
 
 def gather_answers(
@@ -224,10 +247,9 @@ def gather_answers(
     """Answers from the snapshot when one is given (no network at all), else live DNS."""
     if settings.snapshot is not None:
         return snapshot.load(settings.snapshot)
+    authors, envelopes = _domains(sends)
     models = models_in_force(settings.model)
-    wanted = dns_questions(sends, models, settings.psl_private, dmarc=dmarc, delivery=delivery)
-    config = ResolverConfig(settings.nameservers, settings.dns_timeout, settings.concurrency)
-    return resolve_all(wanted, config)
+    return ask_dns(authors, envelopes, models, settings, dmarc=dmarc, delivery=delivery)
 
 
 def _judge(loaded: Loaded, settings: Settings) -> Report:

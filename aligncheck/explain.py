@@ -11,10 +11,9 @@ from aligncheck.dmarc.discovery import (
     Discovery,
     Failure,
     discover,
-    questions,
     walk,
 )
-from aligncheck.dns import AnswerTable, ResolverConfig, resolve_all
+from aligncheck.dns import AnswerTable
 from aligncheck.settings import Settings, models_in_force
 
 
@@ -45,17 +44,14 @@ class ModelExplanation:
 
 def explain(domain: str, envelope: str | None, settings: Settings) -> list[ModelExplanation]:
     """Explain DMARC for an author domain (normalized) and an optional envelope domain."""
+    from aligncheck.engine import ask_dns
+
     models = models_in_force(settings.model)
     envelopes = {envelope} if envelope else set()
-    wanted = {
-        q for model in models for q in questions(model, {domain}, envelopes, settings.psl_private)
-    }
     answers = (
         snapshot.load(settings.snapshot)
         if settings.snapshot is not None
-        else resolve_all(
-            wanted, ResolverConfig(settings.nameservers, settings.dns_timeout, settings.concurrency)
-        )
+        else ask_dns({domain}, envelopes, models, settings, delivery=False)
     )
     return [_one(model, domain, envelope, answers, settings.psl_private) for model in models]
 

@@ -37,6 +37,7 @@ class Settings:
     offline: bool = False
     psl_private: bool = True
     concurrency: int = 64
+    cache: bool = True  # the persistent DNS cache (honours TTLs)
     snapshot: str | None = None
     # organization policies (rule options)
     require_strict_alignment: bool = False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -17,3 +18,9 @@ def nsd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[NsdServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(autouse=True)
+def private_dns_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own persistent DNS cache, so no answer leaks between tests."""
+    monkeypatch.setenv("ALIGNCHECK_CACHE_DIR", str(tmp_path / "dns-cache"))

@@ -82,17 +82,30 @@ def walk_names(domain: str) -> list[str]:
 def questions(
     model: str, author_domains: set[str], envelope_domains: set[str], psl_private: bool
 ) -> Iterator[Question]:
-    """Every DNS question `model` may need for these domains, asked up front."""
+    """The DNS questions `model` needs for these domains, all asked at once in a first round
+    (`followups` names the few that depend on an answer of that round)."""
     for domain in author_domains:
         if model == "rfc7489":
             yield dmarc_name(domain), "TXT"
             yield dmarc_name(psl.org_domain(domain, psl_private)), "TXT"
         else:
             yield from ((dmarc_name(name), "TXT") for name in walk_names(domain))
-            yield domain, "A"  # NXDOMAIN here selects `np`
     if model == "rfc9989":
         for domain in envelope_domains:
             yield from ((dmarc_name(name), "TXT") for name in walk_names(domain))
+
+
+def followups(model: str, lookup: Lookup, author_domains: set[str]) -> Iterator[Question]:
+    """Second-round questions: whether an author name exists (NXDOMAIN selects `np`), needed
+    under RFC 9989 only where the author has no record of its own."""
+    if model != "rfc9989":
+        return
+    for domain in author_domains:
+        answer = lookup.answer(dmarc_name(domain), "TXT")
+        if answer is None or answer.failed:
+            continue  # discovery reports the failure; the walk stops there
+        if sum(1 for text in answer.records if is_dmarc(text)) != 1:
+            yield domain, "A"
 
 
 def name_state(lookup: Lookup, domain: str) -> NameState:

@@ -32,13 +32,20 @@ RULES = [
     ),
 ]
 
-RECORD_TYPES = ("MX", "A", "AAAA")
-
 
 def questions(envelope_domains: set[str]) -> Iterator[Question]:
+    """First round: the MX of each envelope domain."""
     for domain in envelope_domains:
-        for rdtype in RECORD_TYPES:
-            yield domain, rdtype
+        yield domain, "MX"
+
+
+def followups(lookup: Lookup, envelope_domains: set[str]) -> Iterator[Question]:
+    """Second round: A and AAAA, only where MX gave no data (the implicit MX)."""
+    for domain in envelope_domains:
+        answer = lookup.answer(domain, "MX")
+        if answer is not None and answer.kind == "nodata":
+            yield domain, "A"
+            yield domain, "AAAA"
 
 
 def _answer(lookup: Lookup, domain: str, rdtype: str) -> Answer:

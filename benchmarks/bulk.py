@@ -1,0 +1,81 @@
+"""Bulk: N send configs over D author domains, DNS 30 ms away, aligncheck over all of them.
+
+    .venv/bin/python benchmarks/bulk.py --sends 10000 --domains 1000 --latency 0.03 --runs 5
+
+Reports the median wall time, the questions that reached the DNS server, and the ratio to the
+critical-path bound (longest chain of dependent queries x latency). With --peer, also runs
+checkdmarc's check_dmarc over the same domains, same DNS, same latency (see peer.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+from common import aligncheck, generate, served, timed  # type: ignore[import-not-found]
+
+# aligncheck asks every question of a run in at most two rounds (TXT/MX first, then A/AAAA
+# where an answer needs them): the chain of dependent queries is two long.
+CHAIN = 2
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sends", type=int, default=10_000)
+    parser.add_argument("--domains", type=int, default=1_000)
+    parser.add_argument("--latency", type=float, default=0.03)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--peer", action="store_true", help="also time checkdmarc")
+    args = parser.parse_args()
+
+    platform = generate(Path(tempfile.mkdtemp(prefix="aligncheck-bulk-")), args.sends, args.domains)
+    with served(platform.records, args.latency) as front:
+        command = [
+            aligncheck(),
+            "check",
+            "--nameserver",
+            front.address,
+            "--no-cache",
+            "--format",
+            "json",
+            "--exit-zero",
+            str(platform.directory),
+        ]
+        median, times, result = timed(command, 1)  # warm-up run, also gives the counts
+        if result.returncode != 0:
+            raise SystemExit(result.stderr)
+        summary = json.loads(result.stdout)["summary"]
+        sent, distinct = front.sent, len(front.questions)
+        median, times, result = timed(command, args.runs)
+    bound = CHAIN * args.latency
+    print(
+        f"bulk: {platform.sends} sends, {len(platform.domains)} author domains, "
+        f"latency {args.latency * 1000:.0f} ms"
+    )
+    print(
+        f"  aligncheck wall time: median {median:.2f} s over {args.runs} runs "
+        f"({', '.join(f'{t:.2f}' for t in times)})"
+    )
+    print(
+        f"  findings: {summary['error']} errors, {summary['warning']} warnings, "
+        f"{summary['info']} info"
+    )
+    print(f"  questions sent: {sent}, distinct: {distinct} (each once: {sent == distinct})")
+    print(
+        f"  critical path: {CHAIN} dependent queries x {args.latency * 1000:.0f} ms = "
+        f"{bound:.2f} s; wall / bound = {median / bound:.1f}"
+    )
+    if args.peer:
+        from peer import run_peer  # type: ignore[import-not-found]
+
+        peer_time = run_peer(platform.domains, platform.records, args.latency)
+        print(
+            f"  checkdmarc over the same {len(platform.domains)} domains: {peer_time:.2f} s "
+            f"({peer_time / median:.0f}x aligncheck's time)"
+        )
+
+
+if __name__ == "__main__":
+    main()

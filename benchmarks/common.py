@@ -1,0 +1,105 @@
+"""Shared pieces of the benchmarks: a generated mail platform, NSD behind a latency relay."""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.nsd import NsdServer  # noqa: E402
+from tests.relay import CountingRelay, relay  # noqa: E402
+
+TLDS = ("com", "co.uk", "net")
+
+
+@dataclass(frozen=True)
+class Platform:
+    """N sends over D author domains, written as files of `per_file` sends, and their zone."""
+
+    directory: Path
+    domains: list[str]
+    records: list[str]
+    sends: int
+
+
+def author_domain(i: int) -> str:
+    return f"brand{i}.{TLDS[i % len(TLDS)]}"
+
+
+def generate(directory: Path, sends: int, domains: int, per_file: int = 10) -> Platform:
+    """Each brand: a bounce subdomain envelope, a mix of strict and relaxed records, some
+    without a record, some misaligned (an ESP's envelope)."""
+    names = [author_domain(i) for i in range(domains)]
+    records: list[str] = ["mx.esp-mail.net. A 192.0.2.200", "esp-mail.net. MX 10 mx.esp-mail.net."]
+    for i, domain in enumerate(names):
+        kind = i % 5
+        if kind in (0, 1):
+            records.append(f'_dmarc.{domain}. TXT "v=DMARC1; p=reject; rua=mailto:d@{domain}"')
+        elif kind == 2:
+            records.append(f'_dmarc.{domain}. TXT "v=DMARC1; p=quarantine; aspf=s"')
+        elif kind == 3:
+            records.append(f'_dmarc.{domain}. TXT "v=DMARC1; p=none"')
+        records.append(f"bounce.{domain}. MX 10 mx.{domain}.")
+        records.append(f"mx.{domain}. A 192.0.2.{i % 250 + 1}")
+    config_dir = directory / "configs"
+    config_dir.mkdir(parents=True, exist_ok=True)
+    lines: list[str] = []
+    file_number = 0
+    for n in range(sends):
+        i = n % domains
+        domain = names[i]
+        envelope = "bounces@esp-mail.net" if n % 10 == 9 else f"bounces@bounce.{domain}"
+        lines.append(
+            f"  - recipient: customer{n}@example.org\n"
+            f"    from: Brand {i} <news@{domain}>\n"
+            f"    envelope: {envelope}\n"
+            f"    subject: Newsletter {n}\n"
+            f"    text: Hello\n"
+            f"    dsn: {{notify: FAILURE, ret: HDRS}}\n"
+        )
+        if len(lines) == per_file or n == sends - 1:
+            (config_dir / f"sends-{file_number:05d}.yaml").write_text("sends:\n" + "".join(lines))
+            lines = []
+            file_number += 1
+    return Platform(config_dir, names, records, sends)
+
+
+@contextmanager
+def served(
+    records: Sequence[str], latency: float, relay_host: str = "127.0.0.1", relay_port: int = 0
+) -> Iterator[CountingRelay]:
+    """NSD serving one root zone, behind a relay adding `latency` seconds to every answer."""
+    server = NsdServer(Path(tempfile.mkdtemp(prefix="aligncheck-bench-nsd-")), {".": records})
+    server.start()
+    try:
+        with relay(server.port, latency, relay_host, relay_port) as front:
+            yield front
+    finally:
+        server.stop()
+
+
+def timed(
+    command: Sequence[str], runs: int
+) -> tuple[float, list[float], subprocess.CompletedProcess[str]]:
+    """Median wall time of `runs` runs of a command, all times, and the last result."""
+    times = []
+    result: subprocess.CompletedProcess[str] | None = None
+    for _ in range(runs):
+        started = time.perf_counter()
+        result = subprocess.run(command, capture_output=True, text=True, check=False)
+        times.append(time.perf_counter() - started)
+    assert result is not None
+    return statistics.median(times), times, result
+
+
+def aligncheck() -> str:
+    return str(Path(sys.executable).with_name("aligncheck"))
