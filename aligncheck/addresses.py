@@ -6,6 +6,7 @@ codec, which turns `faß.de` into `fass.de`) to lower-case A-labels.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from email import errors as email_errors
@@ -36,8 +37,16 @@ class Mailbox:
         return f"{self.local}@{self.domain}"
 
 
+_PLAIN_DOMAIN = re.compile(
+    r"^(?!.*(?:^|\.)xn--)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+
+
+@functools.lru_cache(maxsize=65536)
 def normalize_domain(domain: str) -> str:
     """The lower-case A-label form of `domain`, or AddressError saying what is wrong."""
+    if len(domain) <= 253 and _PLAIN_DOMAIN.match(domain.lower()):
+        return domain.lower()  # plain LDH ASCII: IDNA would return it unchanged
     if not domain:
         raise AddressError("the domain is empty")
     if domain.endswith("."):
@@ -156,12 +165,55 @@ class AuthorProblem(Exception):
         self.message = message
 
 
+_SIMPLE_FROM = re.compile(
+    r"^(?:(?P<name>[A-Za-z0-9][A-Za-z0-9 .'_-]*?)\s*<(?P<bracketed>[^<>]*)>|(?P<bare>[^<>]*))$"
+)
+_SIMPLE_ADDRESS = re.compile(
+    r"^(?P<local>[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)@(?P<domain>[A-Za-z0-9.-]+)$"
+)
+
+
 def parse_from(value: str) -> Mailbox:
     """The single author mailbox of an RFC 5322 From value (header field body).
 
     Raises AuthorProblem with AC201 (several mailboxes, group), AC202 (unusable) or AC203
     (domain holds a personalization variable).
     """
+    result = _parse_from_cached(value)
+    if isinstance(result, AuthorProblem):
+        raise AuthorProblem(result.code, result.message)
+    return result
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse_from_cached(value: str) -> Mailbox | AuthorProblem:
+    simple = _simple_from(value)
+    if simple is not None:
+        return simple
+    try:
+        return _parse_from(value)
+    except AuthorProblem as problem:
+        return problem
+
+
+def _simple_from(value: str) -> Mailbox | None:
+    """The common plain forms (`a@x.com`, `Name <a@x.com>`) without the stdlib parser; None
+    for anything else, which the full parser judges."""
+    if "=?" in value:  # encoded-words: the full parser decides
+        return None
+    match = _SIMPLE_FROM.match(value.strip())
+    if match is None:
+        return None
+    address = _SIMPLE_ADDRESS.match((match.group("bracketed") or match.group("bare") or "").strip())
+    if address is None or address.group("domain").endswith("."):
+        return None
+    try:
+        return Mailbox(address.group("local"), normalize_domain(address.group("domain")))
+    except AddressError:
+        return None
+
+
+def _parse_from(value: str) -> Mailbox:
     try:
         header = policy.default.header_factory("From", value)
         groups = header.groups

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import Literal, Protocol
 
-if TYPE_CHECKING:
-    import dns.asyncresolver
-    import dns.rdata
+from aligncheck import dnswire
+from aligncheck.dnswire import Response
 
 AnswerKind = Literal["records", "nxdomain", "nodata", "failure"]
 Question = tuple[str, str]  # (name without trailing dot, record type)
@@ -124,85 +125,175 @@ def resolve_all(
 
 
 async def _resolve(questions: list[Question], config: ResolverConfig) -> Mapping[Question, Answer]:
-    resolver = _build_resolver(config)
+    try:
+        servers = _servers(config)
+    except NameserverError as exc:
+        return {question: Answer("failure", error=str(exc)) for question in questions}
+    client = _UdpClient(servers)
+    await client.open()
     limit = asyncio.Semaphore(max(1, config.concurrency))
 
     async def ask(question: Question) -> tuple[Question, Answer]:
         async with limit:
-            return question, await _ask(resolver, question)
+            return question, await client.ask(question, config.timeout)
 
-    results = await asyncio.gather(*(ask(q) for q in questions))
+    try:
+        results = await asyncio.gather(*(ask(q) for q in questions))
+    finally:
+        client.close()
     return dict(results)
 
 
-def _build_resolver(config: ResolverConfig) -> dns.asyncresolver.Resolver:
-    import dns.asyncresolver
-    import dns.nameserver
-
+def _servers(config: ResolverConfig) -> list[tuple[str, int]]:
     if config.nameservers:
-        resolver = dns.asyncresolver.Resolver(configure=False)
-        resolver.nameservers = [
-            dns.nameserver.Do53Nameserver(*parse_nameserver(ns)) for ns in config.nameservers
-        ]
-    else:
-        resolver = dns.asyncresolver.Resolver()
-    resolver.lifetime = config.timeout
-    resolver.timeout = max(0.2, config.timeout / 2)
-    resolver.cache = None
-    return resolver
-
-
-async def _ask(resolver: dns.asyncresolver.Resolver, question: Question) -> Answer:
-    import dns.exception
-    import dns.name
+        return [parse_nameserver(ns) for ns in config.nameservers]
     import dns.resolver
 
-    name, rdtype = question
     try:
-        qname = dns.name.from_text(name)
-        result = await resolver.resolve(qname, rdtype, search=False, raise_on_no_answer=False)
-    except dns.resolver.NXDOMAIN as exc:
-        responses = exc.responses()  # type: ignore[no-untyped-call]
-        return Answer("nxdomain", ttl=_negative_ttl(responses.values()))
-    except dns.resolver.NoNameservers as exc:
-        return Answer("failure", error=_no_nameservers_reason(exc))
-    except dns.resolver.LifetimeTimeout:
-        return Answer("failure", error=f"timed out after {resolver.lifetime:g} s")
-    except dns.exception.DNSException as exc:
-        return Answer("failure", error=f"{type(exc).__name__}: {exc}")
-    except (OSError, ValueError) as exc:
-        return Answer("failure", error=f"network error: {exc}")
-    if result.rrset is None:
-        return Answer("nodata", ttl=_negative_ttl([result.response]))
-    records = tuple(sorted(_text(rdata) for rdata in result.rrset))
-    return Answer("records", records, ttl=float(result.rrset.ttl))
+        system = dns.resolver.Resolver()
+    except dns.resolver.NoResolverConfiguration:
+        raise NameserverError("no system nameserver is configured (use --nameserver)") from None
+    servers = [(str(ns), 53) for ns in system.nameservers]
+    if not servers:
+        raise NameserverError("no system nameserver is configured (use --nameserver)")
+    return servers
 
 
-def _negative_ttl(responses: Iterable[object]) -> float:
-    """RFC 2308: a negative answer lives min(SOA TTL, SOA minimum); without an SOA, not at all."""
-    import dns.rdatatype
+class _UdpClient(asyncio.DatagramProtocol):
+    """Many questions over a few UDP sockets, matched to their answers by id, server and
+    question (an answer with the wrong id, from elsewhere or for another name is ignored).
+    Truncated answers are asked again over TCP."""
 
-    for response in responses:
-        for rrset in getattr(response, "authority", []):
-            if rrset.rdtype == dns.rdatatype.SOA:
-                return float(min(rrset.ttl, rrset[0].minimum))
-    return 0.0
+    SOCKETS = 4
+
+    def __init__(self, servers: list[tuple[str, int]]) -> None:
+        self.servers = servers
+        self.pending: dict[int, tuple[Question, tuple[str, int], asyncio.Future[Response]]] = {}
+        self.transports: list[asyncio.DatagramTransport] = []
+
+    async def open(self) -> None:
+        loop = asyncio.get_running_loop()
+        family = socket.AF_INET6 if ":" in self.servers[0][0] else socket.AF_INET
+        for _ in range(self.SOCKETS):
+            transport, _ = await loop.create_datagram_endpoint(lambda: self, family=family)
+            self.transports.append(transport)
+
+    def close(self) -> None:
+        for transport in self.transports:
+            transport.close()
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if len(data) < 2:
+            return
+        entry = self.pending.get(int.from_bytes(data[:2], "big"))
+        if entry is None:
+            return
+        question, server, future = entry
+        if (addr[0], addr[1]) != server or future.done():
+            return
+        try:
+            response = dnswire.decode(data)
+        except dnswire.WireError:
+            return  # malformed: wait for a real answer, or time out
+        if _matches(response, question):
+            future.set_result(response)
+
+    async def ask(self, question: Question, lifetime: float) -> Answer:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + lifetime
+        per_try = max(0.2, min(2.0, lifetime / 3))
+        errors: list[str] = []
+        attempt = 0
+        while loop.time() < deadline - 0.005:
+            server = self.servers[attempt % len(self.servers)]
+            attempt += 1
+            try:
+                response = await self._exchange(
+                    question, server, min(per_try, deadline - loop.time())
+                )
+            except dnswire.WireError as exc:
+                return Answer("failure", error=str(exc))
+            if response is None:
+                continue
+            if response.truncated:
+                tcp = await _over_tcp(question, server, max(0.1, deadline - loop.time()))
+                if isinstance(tcp, str):
+                    errors.append(tcp)
+                    continue
+                response = tcp
+            answer = _interpret(response)
+            if answer is not None:
+                return answer
+            errors.append(
+                f"the nameserver answered {dnswire.RCODES.get(response.rcode, response.rcode)}"
+            )
+            if len(errors) >= len(self.servers):
+                break
+        if errors:
+            return Answer("failure", error=errors[-1])
+        return Answer("failure", error=f"timed out after {lifetime:g} s")
+
+    async def _exchange(
+        self, question: Question, server: tuple[str, int], timeout: float
+    ) -> Response | None:
+        loop = asyncio.get_running_loop()
+        query_id = secrets.randbelow(65536)
+        while query_id in self.pending:
+            query_id = secrets.randbelow(65536)
+        wire = dnswire.encode_query(query_id, *question)
+        future: asyncio.Future[Response] = loop.create_future()
+        self.pending[query_id] = (question, server, future)
+        try:
+            self.transports[query_id % len(self.transports)].sendto(wire, server)
+            return await asyncio.wait_for(future, max(0.01, timeout))
+        except (TimeoutError, OSError):
+            return None
+        finally:
+            del self.pending[query_id]
 
 
-def _no_nameservers_reason(exc: Exception) -> str:
-    text = str(exc)
-    for rcode in ("SERVFAIL", "REFUSED", "FORMERR", "NOTIMP"):
-        if rcode in text:
-            return f"the nameserver answered {rcode}"
-    return "no nameserver gave a usable answer"
+def _matches(response: Response, question: Question) -> bool:
+    name, rdtype = question
+    qname, qtype, qclass = response.question
+    return (
+        bool(response.flags & dnswire.FLAG_QR)
+        and qname == name.lower().rstrip(".")
+        and qtype == dnswire.TYPES[rdtype]
+        and qclass == dnswire.CLASS_IN
+    )
 
 
-def _text(rdata: dns.rdata.Rdata) -> str:
-    strings = getattr(rdata, "strings", None)
-    if strings is not None:
-        return b"".join(strings).decode("utf-8", errors="replace")
-    preference = getattr(rdata, "preference", None)
-    exchange = getattr(rdata, "exchange", None)
-    if preference is not None and exchange is not None:
-        return f"{preference} {exchange.to_text().lower()}"
-    return str(rdata.to_text())
+async def _over_tcp(question: Question, server: tuple[str, int], timeout: float) -> Response | str:
+    query_id = secrets.randbelow(65536)
+    wire = dnswire.encode_query(query_id, *question)
+    writer = None
+    try:
+        async with asyncio.timeout(timeout):
+            reader, writer = await asyncio.open_connection(server[0], server[1])
+            writer.write(len(wire).to_bytes(2, "big") + wire)
+            await writer.drain()
+            size = int.from_bytes(await reader.readexactly(2), "big")
+            response = dnswire.decode(await reader.readexactly(size))
+    except (TimeoutError, OSError, asyncio.IncompleteReadError, dnswire.WireError) as exc:
+        return f"TCP retry failed: {exc or type(exc).__name__}"
+    finally:
+        if writer is not None:
+            writer.close()
+    if response.query_id != query_id or not _matches(response, question):
+        return "TCP retry failed: the answer does not match the question"
+    return response
+
+
+def _interpret(response: Response) -> Answer | None:
+    """An Answer for NOERROR and NXDOMAIN responses; None for SERVFAIL, REFUSED and the like."""
+    if response.rcode not in (dnswire.NOERROR, dnswire.NXDOMAIN):
+        return None
+    try:
+        records, ttl = dnswire.answer_records(response)
+    except dnswire.WireError as exc:
+        return Answer("failure", error=f"unusable answer: {exc}")
+    if response.rcode == dnswire.NXDOMAIN:
+        return Answer("nxdomain", ttl=float(dnswire.negative_ttl(response)))
+    if not records:
+        return Answer("nodata", ttl=float(dnswire.negative_ttl(response)))
+    return Answer("records", tuple(sorted(r.data for r in records)), ttl=float(ttl))

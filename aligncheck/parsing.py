@@ -26,6 +26,8 @@ _SCALAR_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_STR_TAG = "tag:yaml.org,2002:str"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MAP_TAG = "tag:yaml.org,2002:map"
 
 
@@ -84,7 +86,8 @@ def load_yaml(text: str, limits: Limits) -> list[Node | None]:
         if root is None:
             documents.append(None)
             continue
-        _check_expansion(root, limits)
+        if "&" in text:  # without anchors there are no aliases to expand
+            _check_expansion(root, limits)
         documents.append(_YamlConverter(lines).convert(root, 0))
     return documents
 
@@ -146,7 +149,7 @@ class _YamlConverter:
             if node.tag not in _SCALAR_TAGS:
                 raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
             value: ScalarValue
-            if node.tag == "tag:yaml.org,2002:timestamp":
+            if node.tag in (_STR_TAG, _TIMESTAMP_TAG):
                 value = node.value
             else:
                 value = self._constructor.construct_object(node)

@@ -87,6 +87,7 @@ class NsdServer:
             "  server-count: 1",
             "  verbosity: 1",
             "  hide-version: yes",
+            "  rrl-ratelimit: 0",  # no response rate limiting: tests and benchmarks burst
             "remote-control:",
             "  control-enable: no",
         ]

@@ -113,3 +113,28 @@ def test_valid_envelopes(value: str) -> None:
 def test_invalid_envelopes(value: str, fragment: str) -> None:
     with pytest.raises(AddressError, match=fragment):
         parse_envelope(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "info@example.com",
+        "Example Shop <info@Example.com>",
+        "O'Brien <ob@example.com>",
+        "a.b-c@sub.example.co.uk",
+        "x <y@bücher.example>",
+        "=?utf-8?q?info?=@example.com",
+        "info@example.com.",
+        "Dr. Who <who@example.com>",
+        "{$name}@example.com",
+        "Team <a@x.com>, b@y.com",
+        "<a@x.com>",
+    ],
+)
+def test_fast_path_agrees_with_the_full_parser(value: str) -> None:
+    from aligncheck.addresses import _parse_from, _simple_from
+
+    fast = _simple_from(value)
+    if fast is None:
+        return  # the full parser decides alone
+    assert fast == _parse_from(value)
