@@ -16,7 +16,7 @@ from aligncheck import __version__, snapshot
 from aligncheck.addresses import AddressError, normalize_domain, parse_envelope
 from aligncheck.config import ConfigError, describe_settings, plan_run
 from aligncheck.dns import NameserverError, parse_nameserver
-from aligncheck.engine import check_plan, load_paths, snapshot_answers
+from aligncheck.engine import check_plan, gather_sends, snapshot_answers
 from aligncheck.explain import explain as explain_domain
 from aligncheck.explain import render_text
 from aligncheck.findings import Report, Severity
@@ -453,12 +453,12 @@ def snapshot_command(
     )
 
     def work() -> int:
-        loaded = load_paths(paths, settings)
-        for error in loaded.errors:
+        sends, errors = gather_sends(paths, settings)
+        for error in errors:
             click.echo(f"aligncheck: error: {error}", err=True)
-        if loaded.errors:
+        if errors:
             return 2
-        current = snapshot_answers(loaded.sends, settings)
+        current = snapshot_answers(sends, settings)
         if check_file is not None:
             try:
                 recorded = snapshot.load(check_file)
@@ -482,9 +482,7 @@ def snapshot_command(
             click.echo(f"aligncheck: cannot write {output}: {exc.strerror}", err=True)
             return 2
         failed = sum(1 for answer in current.answers.values() if answer.failed)
-        click.echo(
-            f"wrote {len(current.answers)} answers for {len(loaded.sends)} sends to {output}"
-        )
+        click.echo(f"wrote {len(current.answers)} answers for {len(sends)} sends to {output}")
         if failed:
             click.echo(
                 f"aligncheck: {failed} lookup(s) failed and were recorded as failures", err=True

@@ -5,8 +5,8 @@ from __future__ import annotations
 import fnmatch
 import json
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from aligncheck import snapshot, suppressions
@@ -16,12 +16,11 @@ from aligncheck.findings import Finding, Problem, Report
 from aligncheck.plan import RunPlan
 from aligncheck.rules import DNS_CODES, RULES, SEND_CHECKS, deliverability, organization, policy
 from aligncheck.selection import Selection, normalize_selector
-from aligncheck.send import Send, build_send
+from aligncheck.send import DnsSend, build_send, for_dns
 from aligncheck.settings import Settings, models_in_force
 from aligncheck.sources import (
     FileFilter,
     SourceError,
-    SourceFile,
     Target,
     discover,
     load,
@@ -80,49 +79,15 @@ class _Run:
 
 
 @dataclass
-class Loaded:
-    """Everything read from the paths: the files to report on, their sends, read errors."""
+class FileResult:
+    """One file checked on its own: offline findings, its suppressions, and what the DNS
+    rules will need of its sends (its nodes are dropped once this is made)."""
 
-    sources: list[SourceFile]
-    sends: list[Send]
-    errors: list[str]
-
-
-def load_paths(paths: Sequence[str], settings: Settings, stdin: BinaryIO | None = None) -> Loaded:
-    """Read and parse every file the paths name; a path that cannot be read is an error line."""
-    errors: list[str] = []
-    targets: list[Target] = []
-    files = file_filter(settings)
-    for path in paths:
-        try:
-            targets.extend(discover([path], files))
-        except SourceError as exc:
-            errors.append(str(exc))
-    loaded = load_targets(targets, settings, stdin)
-    loaded.errors[:0] = errors
-    return loaded
-
-
-def load_targets(
-    targets: Sequence[Target], settings: Settings, stdin: BinaryIO | None = None
-) -> Loaded:
-    errors: list[str] = []
-    sources: list[SourceFile] = []
-    for target in targets:
-        try:
-            data = read_target(target, settings.limits, stdin)
-        except SourceError as exc:
-            errors.append(str(exc))
-            continue
-        display, as_json = target.path, None
-        if target.path == "-":
-            display = settings.stdin_filename or "-"
-            as_json = sniff_json(data) if settings.stdin_filename is None else None
-        source = load(display, data, settings.limits, explicit=target.explicit, as_json=as_json)
-        if source.holds_send or target.explicit:
-            sources.append(source)
-    sends = [build_send(source.path, raw) for source in sources for raw in source.sends]
-    return Loaded(sources, sends, errors)
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    suppressions: list[suppressions.Suppression] = field(default_factory=list)
+    sends: list[DnsSend] = field(default_factory=list)
+    error: str | None = None
 
 
 def file_filter(settings: Settings) -> FileFilter:
@@ -135,19 +100,120 @@ def file_filter(settings: Settings) -> FileFilter:
     )
 
 
+def discover_targets(paths: Sequence[str], settings: Settings) -> tuple[list[Target], list[str]]:
+    targets: list[Target] = []
+    errors: list[str] = []
+    files = file_filter(settings)
+    for path in paths:
+        try:
+            targets.extend(discover([path], files))
+        except SourceError as exc:
+            errors.append(str(exc))
+    return targets, errors
+
+
+def check_file(
+    target: Target, settings: Settings, stdin: BinaryIO | None = None, data: bytes | None = None
+) -> FileResult | None:
+    """Read, parse and judge one file without DNS; None for a discovered file holding no send.
+
+    `data`, when given, is the file's content (the Python API's rendered send, as JSON).
+    """
+    as_json: bool | None = None
+    if data is None:
+        try:
+            data = read_target(target, settings.limits, stdin)
+        except SourceError as exc:
+            return FileResult(target.path, error=str(exc))
+    else:
+        as_json = True
+    display = target.path
+    if target.path == "-":
+        display = settings.stdin_filename or "-"
+        as_json = sniff_json(data) if settings.stdin_filename is None else None
+    source = load(display, data, settings.limits, explicit=target.explicit, as_json=as_json)
+    if not (source.holds_send or target.explicit):
+        return None
+    run = _Run(settings, Selection(settings.select, settings.ignore))
+    run.add(source.path, None, source.problems)
+    result = FileResult(source.path)
+    if source.comment_lines:
+        result.suppressions = suppressions.from_comments(
+            source.comment_lines, source.first_content_line
+        )
+    for raw in source.sends:
+        send = build_send(source.path, raw)
+        for send_check in SEND_CHECKS:
+            run.add(send.path, send.index, send_check(send))
+        run.add(send.path, send.index, organization.check(send, settings))
+        result.suppressions.extend(suppressions.from_send(send))
+        result.sends.append(for_dns(send))
+    result.findings = run.findings
+    return result
+
+
+def _check_chunk(chunk: tuple[list[Target], Settings]) -> list[FileResult | None]:
+    targets, settings = chunk
+    return [check_file(target, settings) for target in targets]
+
+
+PARALLEL_FILES = 200  # below this, starting worker processes costs more than it saves
+
+
+def check_files(
+    targets: Sequence[Target], settings: Settings, stdin: BinaryIO | None = None
+) -> list[FileResult]:
+    """check_file over every target; a large run uses a worker process per core."""
+    workers = min(os.cpu_count() or 1, 8)
+    files = [t for t in targets if t.path != "-"]
+    results: list[FileResult | None] = []
+    if workers > 1 and len(files) >= PARALLEL_FILES and _can_fork():
+        import concurrent.futures
+        import multiprocessing
+
+        size = max(1, len(files) // (workers * 4))
+        chunks = [(files[i : i + size], settings) for i in range(0, len(files), size)]
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for chunk_results in pool.map(_check_chunk, chunks):
+                results.extend(chunk_results)
+    else:
+        results.extend(check_file(target, settings) for target in files)
+    results.extend(check_file(target, settings, stdin) for target in targets if target.path == "-")
+    return [result for result in results if result is not None]
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def gather_sends(paths: Sequence[str], settings: Settings) -> tuple[list[DnsSend], list[str]]:
+    """The sends of every file the paths name (for snapshots), and the paths' errors."""
+    targets, errors = discover_targets(paths, settings)
+    sends: list[DnsSend] = []
+    for result in check_files(targets, settings):
+        if result.error is not None:
+            errors.append(result.error)
+        sends.extend(result.sends)
+    return sends, errors
+
+
 def check_paths(
     paths: Sequence[str], settings: Settings | None = None, *, stdin: BinaryIO | None = None
 ) -> Report:
     """Check files and directories; `-` reads stdin (named by settings.stdin_filename)."""
     settings = settings or Settings()
-    return _judge(load_paths(paths, settings, stdin), settings)
+    targets, errors = discover_targets(paths, settings)
+    report = _judge(check_files(targets, settings, stdin), settings)
+    return replace(report, errors=(*errors, *report.errors))
 
 
 def check_plan(plan: RunPlan, stdin: BinaryIO | None = None) -> Report:
     """Check each group of files with the settings of its configuration file."""
     reports = [
-        _judge(load_targets(targets, settings, stdin), settings)
-        for settings, targets in plan.groups
+        _judge(check_files(targets, settings, stdin), settings) for settings, targets in plan.groups
     ]
     findings = sorted((f for r in reports for f in r.findings), key=Finding.sort_key)
     return Report(
@@ -168,29 +234,9 @@ def check_send(send: Mapping[str, Any], settings: Settings | None = None) -> lis
     """
     settings = settings or Settings()
     text = json.dumps(send, indent=2, ensure_ascii=False, default=str)
-    source = load("<send>", text.encode("utf-8"), settings.limits, explicit=True, as_json=True)
-    sends = [build_send(source.path, raw) for raw in source.sends]
-    return list(_judge(Loaded([source], sends, []), settings).findings)
-
-
-def _suppress(run: _Run, loaded: Loaded, ran: Callable[[str], bool]) -> list[Finding]:
-    """Drop suppressed findings; report suppressions that suppressed nothing (AC106)."""
-    by_path: dict[str, list[suppressions.Suppression]] = {}
-    for source in loaded.sources:
-        by_path[source.path] = suppressions.from_comments(
-            source.comment_lines, source.first_content_line
-        )
-    for send in loaded.sends:
-        by_path.setdefault(send.path, []).extend(suppressions.from_send(send))
-    findings = [f for f in run.findings if f.path not in by_path]
-    for path, written in by_path.items():
-        own = [f for f in run.findings if f.path == path]
-        findings.extend(suppressions.apply(own, written))
-        for pos, index, message in suppressions.unused(written, ran):
-            before = len(run.findings)
-            run.add(path, index, [Problem("AC106", pos, message)])
-            findings.extend(run.findings[before:])
-    return sorted(findings, key=Finding.sort_key)
+    result = check_file(Target("<send>", explicit=True), settings, data=text.encode("utf-8"))
+    assert result is not None
+    return list(_judge([result], settings).findings)
 
 
 def ask_dns(
@@ -228,13 +274,13 @@ def ask_dns(
     return resolve_all(second, config, table)
 
 
-def _domains(sends: Sequence[Send]) -> tuple[set[str], set[str]]:
+def _domains(sends: Sequence[DnsSend]) -> tuple[set[str], set[str]]:
     authors = {d for d in (s.author_domain for s in sends) if d is not None}
     envelopes = {d for d in (s.envelope_domain for s in sends) if d is not None}
     return authors, envelopes
 
 
-def snapshot_answers(sends: Sequence[Send], settings: Settings) -> AnswerTable:
+def snapshot_answers(sends: Sequence[DnsSend], settings: Settings) -> AnswerTable:
     """Live answers (never cached ones) to every question of both models, for a snapshot
     any model can use."""
     authors, envelopes = _domains(sends)
@@ -242,7 +288,7 @@ def snapshot_answers(sends: Sequence[Send], settings: Settings) -> AnswerTable:
 
 
 def gather_answers(
-    sends: Sequence[Send], settings: Settings, *, dmarc: bool, delivery: bool
+    sends: Sequence[DnsSend], settings: Settings, *, dmarc: bool, delivery: bool
 ) -> AnswerTable:
     """Answers from the snapshot when one is given (no network at all), else live DNS."""
     if settings.snapshot is not None:
@@ -252,14 +298,12 @@ def gather_answers(
     return ask_dns(authors, envelopes, models, settings, dmarc=dmarc, delivery=delivery)
 
 
-def _judge(loaded: Loaded, settings: Settings) -> Report:
+def _judge(results: list[FileResult], settings: Settings) -> Report:
+    """DNS rules over the sends of all files, then suppressions, into one report."""
     run = _Run(settings, Selection(settings.select, settings.ignore))
-    for source in loaded.sources:
-        run.add(source.path, None, source.problems)
-    for send in loaded.sends:
-        for send_check in SEND_CHECKS:
-            run.add(send.path, send.index, send_check(send))
-        run.add(send.path, send.index, organization.check(send, settings))
+    errors = [result.error for result in results if result.error is not None]
+    files = [result for result in results if result.error is None]
+    sends = [send for result in files for send in result.sends]
     notes: list[str] = []
     queries = 0
     enabled = run.selection.enabled
@@ -267,8 +311,8 @@ def _judge(loaded: Loaded, settings: Settings) -> Report:
     delivery = enabled("AC302")
     if (dmarc or delivery) and settings.offline:
         notes.append(f"offline: DNS rules skipped ({', '.join(DNS_CODES)})")
-    elif (dmarc or delivery) and loaded.sends:
-        answers = gather_answers(loaded.sends, settings, dmarc=dmarc, delivery=delivery)
+    elif (dmarc or delivery) and sends:
+        answers = gather_answers(sends, settings, dmarc=dmarc, delivery=delivery)
         queries = answers.queries_sent
         context = policy.DnsContext(
             answers,
@@ -276,7 +320,7 @@ def _judge(loaded: Loaded, settings: Settings) -> Report:
             settings.psl_private,
             settings.require_strict_alignment,
         )
-        for send in loaded.sends:
+        for send in sends:
             if dmarc:
                 run.add(send.path, send.index, policy.check(send, context))
             if delivery:
@@ -289,13 +333,26 @@ def _judge(loaded: Loaded, settings: Settings) -> Report:
             for code in RULES
         )
 
-    findings = _suppress(run, loaded, ran)
+    dns_findings: dict[str, list[Finding]] = {}
+    for finding in run.findings:
+        dns_findings.setdefault(finding.path, []).append(finding)
+    findings: list[Finding] = []
+    for result in files:
+        own = result.findings + dns_findings.get(result.path, [])
+        if not result.suppressions:
+            findings.extend(own)
+            continue
+        findings.extend(suppressions.apply(own, result.suppressions))
+        for pos, index, message in suppressions.unused(result.suppressions, ran):
+            before = len(run.findings)
+            run.add(result.path, index, [Problem("AC106", pos, message)])
+            findings.extend(run.findings[before:])
     return Report(
-        findings,
-        files=len(loaded.sources),
-        sends=len(loaded.sends),
-        errors=tuple(loaded.errors),
+        sorted(findings, key=Finding.sort_key),
+        files=len(files),
+        sends=len(sends),
+        errors=tuple(errors),
         notes=tuple(notes),
         dns_queries=queries,
-        paths=tuple(source.path for source in loaded.sources),
+        paths=tuple(result.path for result in files),
     )

@@ -6,18 +6,19 @@ Every node knows where it was written, so every finding can point at the node it
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from aligncheck.findings import Pos
 
 ScalarValue = str | int | float | bool | None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Node:
     pos: Pos
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Scalar(Node):
     value: ScalarValue
     # The text as written, for values YAML would turn into something else (timestamps).
@@ -33,13 +34,12 @@ class Scalar(Node):
         return Pos(self.pos.line + 1 + index, self.block_indent + 1)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Seq(Node):
     items: list[Node] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """One key of a mapping: where the key stands, and its value."""
 
     key: str
@@ -47,7 +47,7 @@ class Entry:
     value: Node
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Map(Node):
     entries: dict[str, Entry] = field(default_factory=dict)
     # Keys written more than once (the later entry is kept in `entries`).

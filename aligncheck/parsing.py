@@ -142,10 +142,11 @@ class _YamlConverter:
         self._constructor = yaml.SafeLoader("")
 
     def convert(self, node: yaml.Node, depth: int) -> Node:
+        mark = node.start_mark
+        pos = Pos(mark.line + 1, mark.column + 1)
         if depth > MAX_DEPTH:
-            raise ParseError(f"nested deeper than {MAX_DEPTH} levels", _mark_pos(node))
-        pos = _mark_pos(node)
-        if isinstance(node, yaml.ScalarNode):
+            raise ParseError(f"nested deeper than {MAX_DEPTH} levels", pos)
+        if node.__class__ is yaml.ScalarNode:
             if node.tag not in _SCALAR_TAGS:
                 raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
             value: ScalarValue
@@ -155,7 +156,7 @@ class _YamlConverter:
                 value = self._constructor.construct_object(node)
             block_indent = self._block_indent(node) if node.style == "|" else None
             return Scalar(pos, value, raw=node.value, block_indent=block_indent)
-        if isinstance(node, yaml.SequenceNode):
+        if node.__class__ is yaml.SequenceNode:
             if node.tag != _SEQ_TAG:
                 raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
             return Seq(pos, [self.convert(item, depth + 1) for item in node.value])
@@ -163,14 +164,25 @@ class _YamlConverter:
         if node.tag != _MAP_TAG:
             raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
         mapping = Map(pos)
+        entries = mapping.entries
         for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
+            if key_node.__class__ is not yaml.ScalarNode:
                 raise ParseError("a mapping key must be a plain value", _mark_pos(key_node))
             if key_node.tag == "tag:yaml.org,2002:merge":
                 raise ParseError("YAML merge keys (<<) are not supported", _mark_pos(key_node))
-            key = self.convert(key_node, depth + 1)
-            assert isinstance(key, Scalar)
-            _add_entry(mapping, Entry(key.raw, key.pos, self.convert(value_node, depth + 1)))
+            if key_node.tag not in _SCALAR_TAGS:
+                raise ParseError(
+                    f"unsafe YAML: tag {key_node.tag!r} is not allowed", _mark_pos(key_node)
+                )
+            key_mark = key_node.start_mark
+            entry = Entry(
+                key_node.value,
+                Pos(key_mark.line + 1, key_mark.column + 1),
+                self.convert(value_node, depth + 1),
+            )
+            if entry.key in entries:
+                mapping.duplicates.append(entry)
+            entries[entry.key] = entry
         return mapping
 
     def _block_indent(self, node: yaml.ScalarNode) -> int:

@@ -76,6 +76,35 @@ class Send:
         return self.envelope.mailbox.domain
 
 
+@dataclass(frozen=True, slots=True)
+class DnsSend:
+    """What the DNS rules need of a send, kept after its file's nodes are dropped."""
+
+    path: str
+    index: int
+    author_domain: str | None
+    author_pos: Pos
+    envelope: Envelope | None
+    trackbounces: bool | None
+
+    @property
+    def envelope_domain(self) -> str | None:
+        if self.envelope is None or self.envelope.mailbox is None:
+            return None
+        return self.envelope.mailbox.domain
+
+
+def for_dns(send: Send) -> DnsSend:
+    return DnsSend(
+        send.path,
+        send.index,
+        send.author_domain,
+        send.author.pos,
+        send.envelope,
+        send.boolean("trackbounces"),
+    )
+
+
 def build_send(path: str, raw: RawSend) -> Send:
     headers: tuple[tuple[str, str, int], ...] = ()
     mime = raw.properties.get("mime")

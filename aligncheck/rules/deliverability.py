@@ -9,7 +9,7 @@ from aligncheck.dns import Answer, Lookup, Question
 from aligncheck.findings import Problem, Severity
 from aligncheck.rules.base import Rule
 from aligncheck.rules.lookups import failure_problem
-from aligncheck.send import Send
+from aligncheck.send import DnsSend
 
 RULES = [
     Rule(
@@ -75,7 +75,7 @@ def _is_null_mx(record: str) -> bool:
     return preference == "0" and exchange.strip() in (".", "")
 
 
-def check(send: Send, lookup: Lookup) -> Iterator[Problem]:
+def check(send: DnsSend, lookup: Lookup) -> Iterator[Problem]:
     envelope = send.envelope
     if envelope is None or envelope.mailbox is None:
         return

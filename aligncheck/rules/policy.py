@@ -18,7 +18,7 @@ from aligncheck.dns import AnswerTable
 from aligncheck.findings import Pos, Problem, Severity
 from aligncheck.rules.base import Rule
 from aligncheck.rules.lookups import failure_problem
-from aligncheck.send import Send
+from aligncheck.send import DnsSend
 
 _SEND = "from: info@example.com\nenvelope: bounces@example.com\n"
 _FOREIGN = "from: info@example.com\nenvelope: bounces@esp.example.net\n"
@@ -171,6 +171,7 @@ class DnsContext:
     require_strict: bool = False
     _discoveries: dict[tuple[str, str], Discovery | Failure] = field(default_factory=dict)
     _reported: set[tuple[str, str, str]] = field(default_factory=set)
+    _envelope_orgs: dict[tuple[str, str], str | Failure] = field(default_factory=dict)
 
     def discovery(self, model: str, domain: str) -> Discovery:
         key = (model, domain)
@@ -180,6 +181,21 @@ class DnsContext:
             except Failure as failure:
                 self._discoveries[key] = failure
         found = self._discoveries[key]
+        if isinstance(found, Failure):
+            raise found
+        return found
+
+    def envelope_org(self, model: str, domain: str) -> str:
+        """An envelope domain's organizational domain under `model` (walked once per run)."""
+        key = (model, domain)
+        if key not in self._envelope_orgs:
+            try:
+                self._envelope_orgs[key] = envelope_org_domain(
+                    model, self.lookup, domain, self.psl_private
+                )
+            except Failure as failure:
+                self._envelope_orgs[key] = failure
+        found = self._envelope_orgs[key]
         if isinstance(found, Failure):
             raise found
         return found
@@ -198,11 +214,11 @@ class DnsContext:
         self._reported.add(key)
 
 
-def check(send: Send, ctx: DnsContext) -> Iterator[Problem]:
+def check(send: DnsSend, ctx: DnsContext) -> Iterator[Problem]:
     author = send.author_domain
     if author is None:
         return
-    pos = send.author.pos
+    pos = send.author_pos
     try:
         found = [ctx.discovery(model, author) for model in ctx.models]
     except Failure as failure:
@@ -302,16 +318,16 @@ def _quote(text: str, limit: int = 120) -> str:
 
 
 def _bounce_host(
-    send: Send, author: str, found: list[Discovery], require_strict: bool
+    send: DnsSend, author: str, found: list[Discovery], require_strict: bool
 ) -> Iterator[Problem]:
     """No envelope: SMTPeter's own bounce address under a subdomain (unless MAIL FROM:<>)."""
-    if send.boolean("trackbounces") is False:
+    if send.trackbounces is False:
         return
     strict = [d for d in found if d.aspf == "s" or require_strict]
     if strict:
         yield Problem(
             "AC304",
-            send.author.pos,
+            send.author_pos,
             f"no `envelope`: SMTPeter's bounce address "
             f"lies under a subdomain of `{author}`, which aspf=s (strict, "
             f"{_models(strict)}) never aligns; set an envelope at `{author}` itself",
@@ -334,7 +350,7 @@ def _verdict(discovery: Discovery, domain: str, ctx: DnsContext) -> Verdict:
             else "strict alignment (required by `require-strict-alignment`)"
         )
         return Verdict(discovery, None if aligned else f"{why} needs `{author}` exactly")
-    envelope_org = envelope_org_domain(discovery.model, ctx.lookup, domain, ctx.psl_private)
+    envelope_org = ctx.envelope_org(discovery.model, domain)
     if envelope_org == discovery.org_domain:
         return Verdict(discovery, None)
     return Verdict(
