@@ -89,7 +89,7 @@ def dns_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--concurrency",
             type=click.IntRange(min=1, max=4096),
-            default=64,
+            default=256,
             show_default=True,
             help="DNS lookups in flight at once.",
         ),

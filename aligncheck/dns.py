@@ -92,7 +92,7 @@ def parse_nameserver(text: str) -> tuple[str, int]:
 class ResolverConfig:
     nameservers: tuple[str, ...] = ()
     timeout: float = 5.0
-    concurrency: int = 64
+    concurrency: int = 256
     cache: bool = False
 
 

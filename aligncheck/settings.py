@@ -36,7 +36,7 @@ class Settings:
     dns_timeout: float = 5.0
     offline: bool = False
     psl_private: bool = True
-    concurrency: int = 64
+    concurrency: int = 256
     cache: bool = True  # the persistent DNS cache (honours TTLs)
     snapshot: str | None = None
     # organization policies (rule options)

@@ -26,45 +26,40 @@ def question_of(data: bytes) -> tuple[str, str]:
 
 
 class _Upstream(asyncio.DatagramProtocol):
-    def __init__(self, reply: asyncio.Future[bytes]) -> None:
-        self.reply = reply
+    """One socket to the server; query ids are rewritten so that thousands of questions from
+    many clients can be in flight on it at once."""
+
+    def __init__(self, relay: CountingRelay) -> None:
+        self.relay = relay
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        if not self.reply.done():
-            self.reply.set_result(data)
+        waiting = self.relay.waiting.pop(int.from_bytes(data[:2], "big"), None)
+        if waiting is None:
+            return
+        original_id, client = waiting
+        reply = original_id + data[2:]
+        front = self.relay.front
+        if front is None:
+            return
+        loop = asyncio.get_running_loop()
+        if self.relay.latency:
+            loop.call_later(self.relay.latency, front.sendto, reply, client)
+        else:
+            front.sendto(reply, client)
 
 
 class _Front(asyncio.DatagramProtocol):
     def __init__(self, relay: CountingRelay) -> None:
         self.relay = relay
-        self.transport: asyncio.DatagramTransport | None = None
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
-        self.relay.questions[question_of(data)] += 1
-        task = asyncio.ensure_future(self._forward(data, addr))
-        self.relay.tasks.add(task)
-        task.add_done_callback(self.relay.tasks.discard)
-
-    async def _forward(self, data: bytes, addr: tuple[str, int]) -> None:
-        loop = asyncio.get_running_loop()
-        reply: asyncio.Future[bytes] = loop.create_future()
-        transport, _ = await loop.create_datagram_endpoint(
-            lambda: _Upstream(reply), remote_addr=self.relay.upstream
-        )
-        try:
-            transport.sendto(data)
-            answer = await asyncio.wait_for(reply, 5)
-        except TimeoutError:
+        relay = self.relay
+        if len(data) < 12 or relay.upstream_transport is None:
             return
-        finally:
-            transport.close()
-        if self.relay.latency:
-            await asyncio.sleep(self.relay.latency)
-        if self.transport is not None:
-            self.transport.sendto(answer, addr)
+        relay.questions[question_of(data)] += 1
+        relay.next_id = (relay.next_id + 1) % 65536
+        relay.waiting[relay.next_id] = (data[:2], addr)
+        relay.upstream_transport.sendto(relay.next_id.to_bytes(2, "big") + data[2:])
 
 
 class CountingRelay:
@@ -76,11 +71,13 @@ class CountingRelay:
         self.host = host
         self.port = port
         self.questions: Counter[tuple[str, str]] = Counter()
-        self.tasks: set[asyncio.Future[None]] = set()
+        self.waiting: dict[int, tuple[bytes, tuple[str, int]]] = {}
+        self.next_id = 0
+        self.front: asyncio.DatagramTransport | None = None
+        self.upstream_transport: asyncio.DatagramTransport | None = None
         self._loop = asyncio.new_event_loop()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
-        self._transport: asyncio.BaseTransport | None = None
 
     @property
     def address(self) -> str:
@@ -94,19 +91,19 @@ class CountingRelay:
         asyncio.set_event_loop(self._loop)
 
         async def start() -> None:
+            upstream, _ = await self._loop.create_datagram_endpoint(
+                lambda: _Upstream(self), remote_addr=self.upstream
+            )
+            self.upstream_transport = upstream  # type: ignore[assignment]
             transport, _ = await self._loop.create_datagram_endpoint(
                 lambda: _Front(self), local_addr=(self.host, self.port)
             )
-            self._transport = transport
+            self.front = transport  # type: ignore[assignment]
             self.port = int(transport.get_extra_info("sockname")[1])
             self._ready.set()
 
         self._loop.run_until_complete(start())
         self._loop.run_forever()
-        for task in list(self.tasks):
-            task.cancel()
-        if self.tasks:
-            self._loop.run_until_complete(asyncio.gather(*self.tasks, return_exceptions=True))
         self._loop.run_until_complete(asyncio.sleep(0.01))  # let closed transports finish
         self._loop.close()
 
@@ -117,8 +114,9 @@ class CountingRelay:
 
     def stop(self) -> None:
         def close() -> None:
-            if self._transport is not None:
-                self._transport.close()
+            for transport in (self.front, self.upstream_transport):
+                if transport is not None:
+                    transport.close()
             self._loop.stop()
 
         self._loop.call_soon_threadsafe(close)
