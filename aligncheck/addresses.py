@@ -9,10 +9,6 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from email import errors as email_errors
-from email import policy
-
-import idna
 
 VARIABLE = re.compile(r"\{\$[^{}]*\}")
 _LDH_LABEL = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
@@ -60,6 +56,8 @@ def normalize_domain(domain: str) -> str:
                 raise AddressError(f"domain `{domain}` contains `_`, not allowed in a host name")
             if label.startswith("-") or label.endswith("-"):
                 raise AddressError(f"label `{label}` of `{domain}` starts or ends with a hyphen")
+    import idna  # only for names that are not plain ASCII host names
+
     try:
         ascii_domain = idna.encode(domain, uts46=True).decode("ascii").lower()
     except (idna.IDNAError, UnicodeError) as exc:
@@ -214,6 +212,9 @@ def _simple_from(value: str) -> Mailbox | None:
 
 
 def _parse_from(value: str) -> Mailbox:
+    from email import errors as email_errors
+    from email import policy
+
     try:
         header = policy.default.header_factory("From", value)
         groups = header.groups

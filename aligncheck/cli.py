@@ -17,8 +17,6 @@ from aligncheck.addresses import AddressError, normalize_domain, parse_envelope
 from aligncheck.config import ConfigError, describe_settings, plan_run
 from aligncheck.dns import NameserverError, parse_nameserver
 from aligncheck.engine import check_plan, gather_sends, snapshot_answers
-from aligncheck.explain import explain as explain_domain
-from aligncheck.explain import render_text
 from aligncheck.findings import Report, Severity
 from aligncheck.plan import RunPlan
 from aligncheck.psl_version import psl_snapshot_version
@@ -389,6 +387,9 @@ def explain(
     )
 
     def work() -> int:
+        from aligncheck.explain import explain as explain_domain
+        from aligncheck.explain import render_text
+
         try:
             results = explain_domain(author, envelope_domain, settings)
         except SnapshotError as exc:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -140,6 +139,8 @@ def gitignored(paths: Sequence[str]) -> set[str]:
     or without git."""
     if not paths:
         return set()
+    import subprocess
+
     directory = os.path.dirname(os.path.abspath(paths[0])) or "."
     try:
         result = subprocess.run(

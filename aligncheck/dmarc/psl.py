@@ -1,42 +1,80 @@
 """RFC 7489 organizational domains from the Public Suffix List, offline.
 
-tldextract is imported lazily and built once per process per setting, with no list URLs and
-no cache directory: it reads the snapshot it ships and never touches the network.
+The list is the snapshot tldextract ships (never fetched). It is read and matched here rather
+than through tldextract's extractor, whose import pulls in an HTTP stack and costs more than a
+whole small run; the test suite checks that both give the same answers.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import tldextract
+from aligncheck.psl_version import snapshot_path
+
+PRIVATE_MARKER = "// ===BEGIN PRIVATE DOMAINS==="
+
+
+@dataclass(frozen=True)
+class Rules:
+    exact: frozenset[str]  # `co.uk`
+    wildcard: frozenset[str]  # `ck` for `*.ck`
+    exception: frozenset[str]  # `www.ck` for `!www.ck`
 
 
 @cache
-def _extractor(include_private: bool) -> tldextract.TLDExtract:
-    import tldextract
+def _rules(include_private: bool) -> Rules:
+    text = snapshot_path().read_text(encoding="utf-8")
+    public, _, private = text.partition(PRIVATE_MARKER)
+    exact: set[str] = set()
+    wildcard: set[str] = set()
+    exception: set[str] = set()
+    for section in (public, private) if include_private else (public,):
+        for line in section.splitlines():
+            rule = line.strip().split(" ")[0].lower() if line.strip() else ""
+            if not rule or rule.startswith("//"):
+                continue
+            if rule.startswith("!"):
+                exception.add(rule[1:])
+            elif rule.startswith("*."):
+                wildcard.add(rule[2:])
+            else:
+                exact.add(rule)
+    return Rules(frozenset(exact), frozenset(wildcard), frozenset(exception))
 
-    return tldextract.TLDExtract(
-        suffix_list_urls=(),
-        cache_dir=None,
-        fallback_to_snapshot=True,
-        include_psl_private_domains=include_private,
-    )
+
+def _unicode(label: str) -> str:
+    """PSL rules are written in U-labels; our names are A-labels."""
+    if not label.startswith("xn--"):
+        return label
+    try:
+        return label[4:].encode("ascii").decode("punycode").lower()
+    except (UnicodeError, ValueError):
+        return label
+
+
+def suffix_length(labels: list[str], include_private: bool) -> int:
+    """How many labels of the name form its public suffix (the PSL's `*` default: one)."""
+    rules = _rules(include_private)
+    decoded = [_unicode(label) for label in labels]
+    count = len(decoded)
+    for i in range(count):
+        candidate = ".".join(decoded[i:])
+        if candidate in rules.exception:
+            return count - i - 1
+        if candidate in rules.exact:
+            return count - i
+        if i + 1 < count and ".".join(decoded[i + 1 :]) in rules.wildcard:
+            return count - i
+    return 1
 
 
 @cache
 def org_domain(domain: str, include_private: bool = True) -> str:
-    """The registrable domain of a normalized (lower-case A-label) name.
-
-    A name that is itself a public suffix is its own organizational domain; an unlisted TLD
-    gets the PSL's default rule `*` (the TLD is the suffix).
-    """
-    result = _extractor(include_private)(domain)
-    registrable = result.top_domain_under_public_suffix
-    if registrable:
-        return registrable.lower()
+    """The registrable domain of a normalized (lower-case A-label) name; a name that is itself
+    a public suffix is its own organizational domain."""
     labels = domain.split(".")
-    if result.suffix and result.suffix.lower() == domain:
-        return domain  # the name is a public suffix itself
-    return ".".join(labels[-2:])
+    length = suffix_length(labels, include_private)
+    if length >= len(labels):
+        return domain
+    return ".".join(labels[-(length + 1) :])
