@@ -20,7 +20,7 @@ from aligncheck.engine import check_plan, gather_sends, snapshot_answers
 from aligncheck.findings import Report, Severity
 from aligncheck.plan import RunPlan
 from aligncheck.psl_version import psl_snapshot_version
-from aligncheck.report import REPORTERS
+from aligncheck.report import REPORTERS, reporter
 from aligncheck.report import text as text_report
 from aligncheck.rules import RULES, Rule, lookup
 from aligncheck.selection import Selection, SelectorError
@@ -266,7 +266,7 @@ def run_check(plan: RunPlan) -> int:
     if settings.statistics and settings.output_format == "text":
         rendered = text_report.statistics(report)
     else:
-        rendered = REPORTERS[settings.output_format](report, color=color)
+        rendered = reporter(settings.output_format)(report, color=color)
     if settings.output_file:
         try:
             Path(settings.output_file).write_text(rendered, encoding="utf-8")

@@ -7,11 +7,9 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
-from aligncheck import snapshot, suppressions
-from aligncheck.dmarc.discovery import followups, questions
-from aligncheck.dns import AnswerTable, Question, ResolverConfig, resolve_all
+from aligncheck import suppressions
 from aligncheck.findings import Finding, Problem, Report
 from aligncheck.plan import RunPlan
 from aligncheck.rules import DNS_CODES, RULES, SEND_CHECKS, deliverability, organization, policy
@@ -27,6 +25,9 @@ from aligncheck.sources import (
     read_target,
     sniff_json,
 )
+
+if TYPE_CHECKING:  # imported when DNS is asked: offline runs never load them
+    from aligncheck.dns import AnswerTable, Question
 
 MODELS_ALL = models_in_force("both")
 
@@ -252,6 +253,9 @@ def ask_dns(
     """Every answer the checks need, in two rounds: first all TXT walks and MX at once, then
     the few questions that depend on those answers (A/AAAA for an MX-less envelope domain,
     author existence for RFC 9989's `np`). No round waits on more than one round trip."""
+    from aligncheck.dmarc.discovery import followups, questions
+    from aligncheck.dns import ResolverConfig, resolve_all
+
     config = ResolverConfig(
         settings.nameservers,
         settings.dns_timeout,
@@ -291,6 +295,8 @@ def gather_answers(
     sends: Sequence[DnsSend], settings: Settings, *, dmarc: bool, delivery: bool
 ) -> AnswerTable:
     """Answers from the snapshot when one is given (no network at all), else live DNS."""
+    from aligncheck import snapshot
+
     if settings.snapshot is not None:
         return snapshot.load(settings.snapshot)
     authors, envelopes = _domains(sends)

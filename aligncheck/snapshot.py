@@ -7,11 +7,13 @@ network and give the same findings every time, while CI refreshes it (`snapshot 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aligncheck.dns import Answer, AnswerTable, Question
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 FORMAT = 1
 _KINDS = ("records", "nxdomain", "nodata", "failure")
@@ -28,6 +30,8 @@ def _key(question: Question) -> str:
 
 def dumps(table: AnswerTable, psl_version: str, queried_at: datetime | None = None) -> str:
     """The snapshot as text: sorted keys, one record per line, stable across runs."""
+    from datetime import UTC, datetime
+
     answers: dict[str, dict[str, Any]] = {}
     for question, answer in table.answers.items():
         entry: dict[str, Any] = {"kind": answer.kind}

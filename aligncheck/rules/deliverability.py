@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
-from aligncheck.dmarc.discovery import Failure
-from aligncheck.dns import Answer, Lookup, Question
 from aligncheck.findings import Problem, Severity
 from aligncheck.rules.base import Rule
 from aligncheck.rules.lookups import failure_problem
-from aligncheck.send import DnsSend
+
+if TYPE_CHECKING:
+    from aligncheck.dns import Answer, Lookup, Question
+    from aligncheck.send import DnsSend
 
 RULES = [
     Rule(
@@ -49,6 +51,8 @@ def followups(lookup: Lookup, envelope_domains: set[str]) -> Iterator[Question]:
 
 
 def _answer(lookup: Lookup, domain: str, rdtype: str) -> Answer:
+    from aligncheck.dmarc.discovery import Failure
+
     answer = lookup.answer(domain, rdtype)
     if answer is None or answer.failed:
         raise Failure(domain, rdtype, answer)
@@ -76,6 +80,8 @@ def _is_null_mx(record: str) -> bool:
 
 
 def check(send: DnsSend, lookup: Lookup) -> Iterator[Problem]:
+    from aligncheck.dmarc.discovery import Failure
+
     envelope = send.envelope
     if envelope is None or envelope.mailbox is None:
         return

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from aligncheck.dmarc.discovery import Failure
+from typing import TYPE_CHECKING
+
 from aligncheck.findings import Pos, Problem, Severity
 from aligncheck.rules.base import Rule
+
+if TYPE_CHECKING:
+    from aligncheck.dmarc.discovery import Failure
 
 _SEND = "from: info@example.com\nenvelope: bounces@example.com\n"
 _REJECT = (

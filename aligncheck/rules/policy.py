@@ -5,20 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from aligncheck.dmarc.discovery import (
-    Discovery,
-    Failure,
-    NameState,
-    discover,
-    dmarc_name,
-    envelope_org_domain,
-)
-from aligncheck.dns import AnswerTable
 from aligncheck.findings import Pos, Problem, Severity
 from aligncheck.rules.base import Rule
 from aligncheck.rules.lookups import failure_problem
-from aligncheck.send import DnsSend
+
+if TYPE_CHECKING:  # the checks import them when they run: offline runs never load them
+    from aligncheck.dmarc.discovery import Discovery, Failure, NameState
+    from aligncheck.dns import AnswerTable
+    from aligncheck.send import DnsSend
+
+
+def _dmarc_name(domain: str) -> str:
+    return f"_dmarc.{domain}"
+
 
 _SEND = "from: info@example.com\nenvelope: bounces@example.com\n"
 _FOREIGN = "from: info@example.com\nenvelope: bounces@esp.example.net\n"
@@ -174,6 +175,8 @@ class DnsContext:
     _envelope_orgs: dict[tuple[str, str], str | Failure] = field(default_factory=dict)
 
     def discovery(self, model: str, domain: str) -> Discovery:
+        from aligncheck.dmarc.discovery import Failure, discover
+
         key = (model, domain)
         if key not in self._discoveries:
             try:
@@ -187,6 +190,8 @@ class DnsContext:
 
     def envelope_org(self, model: str, domain: str) -> str:
         """An envelope domain's organizational domain under `model` (walked once per run)."""
+        from aligncheck.dmarc.discovery import Failure, envelope_org_domain
+
         key = (model, domain)
         if key not in self._envelope_orgs:
             try:
@@ -215,6 +220,8 @@ class DnsContext:
 
 
 def check(send: DnsSend, ctx: DnsContext) -> Iterator[Problem]:
+    from aligncheck.dmarc.discovery import Failure
+
     author = send.author_domain
     if author is None:
         return
@@ -259,7 +266,7 @@ def _policy_problems(author: str, found: list[Discovery], pos: Pos) -> Iterator[
         for state in discovery.examined:
             states.setdefault(state.domain, state)
     for state in states.values():
-        name = dmarc_name(state.domain)
+        name = _dmarc_name(state.domain)
         for text in state.near_misses:
             yield Problem(
                 "AC503",
@@ -374,7 +381,7 @@ def _misaligned(pos: Pos, domain: str, author: str, verdicts: list[Verdict]) -> 
         reason = (
             f"{v.why_not}, "
             + (f"policy {d.effective}" if d.effective else "no policy applies")
-            + (f" ({dmarc_name(d.policy_domain)})" if d.policy_domain else "")
+            + (f" ({_dmarc_name(d.policy_domain)})" if d.policy_domain else "")
         )
         grouped.setdefault(reason, []).append(d.model)
     reasons = "; ".join(f"{' and '.join(models)}: {reason}" for reason, models in grouped.items())
