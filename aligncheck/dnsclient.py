@@ -14,6 +14,8 @@ from aligncheck import dnswire
 from aligncheck.dns import Answer, NameserverError, Question, ResolverConfig, parse_nameserver
 from aligncheck.dnswire import Response
 
+MAX_REFERRALS = 8
+
 
 async def resolve(questions: list[Question], config: ResolverConfig) -> Mapping[Question, Answer]:
     try:
@@ -90,6 +92,30 @@ class _UdpClient(asyncio.DatagramProtocol):
             future.set_result(response)
 
     async def ask(self, question: Question, lifetime: float) -> Answer:
+        """The answer to a question, following a CNAME into another zone (at most 8 times)
+        when the server's answer stops at the alias."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + lifetime
+        name, rdtype = question
+        seen = {name.lower()}
+        min_ttl: float | None = None
+        for _ in range(MAX_REFERRALS):
+            answer = await self._ask_once((name, rdtype), max(0.05, deadline - loop.time()))
+            if isinstance(answer, Answer):
+                if min_ttl is not None:
+                    answer = Answer(
+                        answer.kind, answer.records, answer.error, ttl=min(answer.ttl, min_ttl)
+                    )
+                return answer
+            target, ttl = answer
+            min_ttl = ttl if min_ttl is None else min(min_ttl, ttl)
+            if target in seen:
+                return Answer("failure", error=f"CNAME loop through `{target}`")
+            seen.add(target)
+            name = target
+        return Answer("failure", error=f"more than {MAX_REFERRALS} CNAMEs in a row")
+
+    async def _ask_once(self, question: Question, lifetime: float) -> Answer | tuple[str, float]:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + lifetime
         per_try = max(0.2, min(2.0, lifetime / 3))
@@ -175,16 +201,21 @@ async def _over_tcp(question: Question, server: tuple[str, int], timeout: float)
     return response
 
 
-def _interpret(response: Response) -> Answer | None:
-    """An Answer for NOERROR and NXDOMAIN responses; None for SERVFAIL, REFUSED and the like."""
+def _interpret(response: Response) -> Answer | tuple[str, float] | None:
+    """An Answer for NOERROR and NXDOMAIN responses; the CNAME target and TTL when the answer
+    stops at an alias into another zone; None for SERVFAIL, REFUSED and the like."""
     if response.rcode not in (dnswire.NOERROR, dnswire.NXDOMAIN):
         return None
     try:
-        records, ttl = dnswire.answer_records(response)
+        records, ttl, last = dnswire.answer_records(response)
     except dnswire.WireError as exc:
         return Answer("failure", error=f"unusable answer: {exc}")
     if response.rcode == dnswire.NXDOMAIN:
         return Answer("nxdomain", ttl=float(dnswire.negative_ttl(response)))
     if not records:
+        if last != response.question[0] and not any(
+            r.rdtype == dnswire.TYPES["SOA"] for r in response.authority
+        ):
+            return last, float(ttl)  # the alias's zone does not hold the target: ask it
         return Answer("nodata", ttl=float(dnswire.negative_ttl(response)))
     return Answer("records", tuple(sorted(r.data for r in records)), ttl=float(ttl))

@@ -176,9 +176,10 @@ def decode(data: bytes) -> Response:
     )
 
 
-def answer_records(response: Response) -> tuple[list[Record], int]:
+def answer_records(response: Response) -> tuple[list[Record], int, str]:
     """The records answering the question, following CNAMEs inside the answer (at most 16),
-    and the smallest TTL on the way. Empty when the name has no such records."""
+    the smallest TTL on the way, and the last name reached (where the records stand, or the
+    CNAME target whose records another zone holds). No records when there are none here."""
     qname, qtype, _ = response.question
     name = qname
     min_ttl: int | None = None
@@ -186,12 +187,12 @@ def answer_records(response: Response) -> tuple[list[Record], int]:
         found = [r for r in response.answers if r.name == name and r.rdtype == qtype]
         if found:
             ttl = min(r.ttl for r in found)
-            return found, ttl if min_ttl is None else min(min_ttl, ttl)
+            return found, ttl if min_ttl is None else min(min_ttl, ttl), name
         cname = next(
             (r for r in response.answers if r.name == name and r.rdtype == TYPES["CNAME"]), None
         )
         if cname is None:
-            return [], min_ttl or 0
+            return [], min_ttl or 0, name
         min_ttl = cname.ttl if min_ttl is None else min(min_ttl, cname.ttl)
         name = cname.data
     raise WireError("CNAME chain longer than 16 links (a loop?)")

@@ -44,6 +44,7 @@ class ParseError(Exception):
 class Limits:
     max_bytes: int = 32 * 1024 * 1024
     max_alias_nodes: int = 100_000
+    max_sends: int = 1_000_000  # per file
 
 
 def decode(data: bytes) -> str:

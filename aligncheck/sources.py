@@ -105,6 +105,8 @@ def discover(paths: Sequence[str], files: FileFilter | None = None) -> Iterator[
         elif os.path.isdir(path):
             yield from _walk(path, files)
         elif os.path.exists(path):
+            if not os.path.isfile(path):
+                raise SourceError(f"{path}: not a regular file")
             if files.force_exclude and (
                 files.excluded(path) or (files.respect_gitignore and gitignored([path]))
             ):
@@ -126,7 +128,8 @@ def _walk(top: str, files: FileFilter) -> Iterator[Target]:
         )
         for name in names:
             path = os.path.join(root, name)
-            if files.included(name) and not files.excluded(path):
+            # isfile: no FIFOs or devices (reading one could hang), no dangling or looping links
+            if files.included(name) and os.path.isfile(path) and not files.excluded(path):
                 found.append(path)
     ignored = gitignored(found) if files.respect_gitignore else set()
     for path in sorted(found):
@@ -204,6 +207,16 @@ def load(
         if document is not None:
             source.problems.extend(_duplicate_keys(document))
     _extract_sends(source, documents)
+    if len(source.sends) > limits.max_sends:
+        source.problems.append(
+            Problem(
+                "AC100",
+                FILE_START,
+                f"file holds {len(source.sends)} sends, over the limit of {limits.max_sends}: "
+                "only the first are checked",
+            )
+        )
+        del source.sends[limits.max_sends :]
     if not source.holds_send and explicit:
         source.problems.append(
             Problem(

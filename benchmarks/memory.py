@@ -45,8 +45,9 @@ def main() -> None:
     parser.add_argument("--snapshot", action="store_true", help="also judge with DNS answers")
     args = parser.parse_args()
     per_file = max(1, args.sends // args.files)
-    platform = generate(Path(tempfile.mkdtemp(prefix="aligncheck-mem-")), args.sends,
-                        args.domains, per_file)
+    platform = generate(
+        Path(tempfile.mkdtemp(prefix="aligncheck-mem-")), args.sends, args.domains, per_file
+    )
     output = Path(tempfile.mkdtemp()) / "report.json"
     base = [aligncheck(), "check", "--format", "json", "-o", str(output), "--exit-zero"]
     rss, wall, _ = peak_rss_mb([*base, "--offline", str(platform.directory)])
@@ -55,9 +56,19 @@ def main() -> None:
     if args.snapshot:
         snap = Path(tempfile.mkdtemp()) / "dns.json"
         with served(platform.records, 0.0) as front:
-            subprocess.run([aligncheck(), "snapshot", "--nameserver", front.address, "-o",
-                            str(snap), str(platform.directory)], check=True,
-                           capture_output=True)
+            subprocess.run(
+                [
+                    aligncheck(),
+                    "snapshot",
+                    "--nameserver",
+                    front.address,
+                    "-o",
+                    str(snap),
+                    str(platform.directory),
+                ],
+                check=True,
+                capture_output=True,
+            )
         rss, wall, _ = peak_rss_mb([*base, "--snapshot", str(snap), str(platform.directory)])
         print(f"  --snapshot: peak RSS {rss:.0f} MB (largest process), {wall:.1f} s")
 

@@ -38,11 +38,14 @@ def main() -> None:
     parser.add_argument("--domains", type=int, default=1_000)
     parser.add_argument("--latency", type=float, default=0.03)
     args = parser.parse_args()
-    platform = generate(Path(tempfile.mkdtemp(prefix="aligncheck-peer-")), args.domains,
-                        args.domains)
+    platform = generate(
+        Path(tempfile.mkdtemp(prefix="aligncheck-peer-")), args.domains, args.domains
+    )
     seconds = run_peer(platform.domains, platform.records, args.latency)
-    print(f"peer: checkdmarc over {args.domains} domains, latency {args.latency * 1000:.0f} ms: "
-          f"{seconds:.2f} s")
+    print(
+        f"peer: checkdmarc over {args.domains} domains, latency {args.latency * 1000:.0f} ms: "
+        f"{seconds:.2f} s"
+    )
 
 
 if __name__ == "__main__":
