@@ -1,0 +1,143 @@
+"""Hostile files: each gives a located finding or a one-line error, the run finishes, and the
+other files are still checked."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from aligncheck import Settings, check_paths
+from aligncheck.cli import main
+from aligncheck.parsing import Limits
+
+OFFLINE = Settings(offline=True)
+GOOD = "from: a@example.com\nenvelope: b@example.com\ndsn: {ret: FULL}\n"
+
+
+def run_beside_a_good_file(tmp_path: Path, name: str, data: bytes) -> tuple[list[str], str]:
+    """Check a hostile file next to a good one; return the hostile file's rules and messages."""
+    (tmp_path / "good.yaml").write_text(GOOD)
+    (tmp_path / name).write_bytes(data)
+    report = check_paths([str(tmp_path)], OFFLINE)
+    good = [f.rule for f in report.findings if f.path.endswith("good.yaml")]
+    assert good == ["AC407"]  # the other file is still checked
+    hostile = [f for f in report.findings if f.path.endswith(name)]
+    for finding in hostile:
+        assert finding.line >= 1 and finding.column >= 1
+    return [f.rule for f in hostile], " ".join(f.message for f in hostile)
+
+
+def billion_laughs() -> bytes:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for this, prev in zip("bcdefghi", "abcdefgh", strict=True):
+        lines.append(f"{this}: &{this} [{', '.join(['*' + prev] * 9)}]")
+    lines.append("envelope: *i")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "fragment"),
+    [
+        ("bomb.yaml", billion_laughs(), "aliases expand"),
+        ("binary.yaml", bytes(range(256)) * 64, "NUL"),
+        ("nul.yaml", b"from: a@example.com\x00\n", "NUL"),
+        ("latin1.yaml", "from: caf\u00e9@example.com\n".encode("latin-1"), "UTF-8"),
+        ("utf16.yaml", "from: a@example.com\n".encode("utf-16"), "UTF-16"),
+        ("deep.yaml", ("a: " + "[" * 10_000 + "]" * 10_000 + "\n").encode(), "nest"),
+        ("deep.json", ('{"a": ' + "[" * 10_000 + "]" * 10_000 + "}").encode(), "nested"),
+        ("tag.yaml", b"envelope: !!python/object/apply:os.system ['true']\n", "not allowed"),
+        ("dup.json", b'{"from": "a@example.com", "from": "b@example.com"}', "duplicate key"),
+        ("dup.yaml", b"from: a@example.com\nfrom: b@example.com\n", "duplicate key"),
+    ],
+)
+def test_hostile_file(tmp_path: Path, name: str, data: bytes, fragment: str) -> None:
+    rules, messages = run_beside_a_good_file(tmp_path, name, data)
+    assert rules[0] == "AC100"
+    assert fragment in messages
+
+
+def test_file_over_the_size_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as handle:
+        handle.write(b"from: a@example.com\ntext: |\n")
+        line = b"  " + b"x" * 1022 + b"\n"
+        for _ in range(50 * 1024):  # 50 MB
+            handle.write(line)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    started = time.monotonic()
+    report = check_paths([str(tmp_path)], OFFLINE)
+    assert time.monotonic() - started < 10
+    assert [(Path(f.path).name, f.rule) for f in report.findings] == [
+        ("big.yaml", "AC100"),
+        ("good.yaml", "AC407"),
+    ]
+    smaller = Settings(offline=True, limits=Limits(max_bytes=1000))
+    assert [f.rule for f in check_paths([str(tmp_path / "good.yaml")], smaller).findings] == [
+        "AC407"
+    ]
+
+
+def test_hundred_thousand_sends_in_one_file(tmp_path: Path) -> None:
+    path = tmp_path / "many.json"
+    send = '{"from": "a@example.com", "envelope": "<b@example.com>"}'
+    path.write_text("[" + ",".join([send] * 100_000) + "]")
+    report = check_paths([str(path)], OFFLINE)
+    assert report.sends == 100_000
+    assert {f.rule for f in report.findings} == {"AC300"}
+    assert len(report.findings) == 100_000
+
+
+def test_twenty_megabyte_mime(tmp_path: Path) -> None:
+    body = "x" * 76 + "\r\n"
+    mime = "From: a@example.com\r\nSubject: big\r\n\r\n" + body * (20 * 1024 * 1024 // 78)
+    path = tmp_path / "big-mime.json"
+    import json
+
+    path.write_text(json.dumps({"envelope": "b@example.com", "mime": mime}))
+    report = check_paths([str(path)], OFFLINE)
+    assert (report.sends, list(report.findings)) == (1, [])
+
+
+def test_symlink_loop_in_a_scanned_directory(tmp_path: Path) -> None:
+    (tmp_path / "mail").mkdir()
+    (tmp_path / "mail" / "good.yaml").write_text(GOOD)
+    os.symlink(tmp_path / "mail", tmp_path / "mail" / "loop")
+    os.symlink(tmp_path / "mail" / "x.yaml", tmp_path / "mail" / "y.yaml")
+    os.symlink(tmp_path / "mail" / "y.yaml", tmp_path / "mail" / "x.yaml")
+    report = check_paths([str(tmp_path)], OFFLINE)
+    assert [f.rule for f in report.findings] == ["AC407"]
+    assert report.errors == ()
+
+
+def test_fifo_is_never_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    assert [f.rule for f in check_paths([str(tmp_path)], OFFLINE).findings] == ["AC407"]
+    status = main(["check", "--offline", str(fifo), str(tmp_path / "good.yaml")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert f"aligncheck: error: {fifo}: not a regular file" in err.splitlines()
+
+
+def test_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads files whatever their mode")
+    path = tmp_path / "secret.yaml"
+    path.write_text(GOOD)
+    path.chmod(0)
+    status = main(["check", "--offline", str(path)])
+    assert status == 2
+    assert "Permission denied" in capsys.readouterr().err
+
+
+def test_dangling_link_named_explicitly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    os.symlink(tmp_path / "missing.yaml", tmp_path / "link.yaml")
+    status = main(["check", "--offline", str(tmp_path / "link.yaml")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert "no such file or directory" in err
+    assert "Traceback" not in err
