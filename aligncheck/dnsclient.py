@@ -62,18 +62,23 @@ class _UdpClient(asyncio.DatagramProtocol):
     def __init__(self, servers: list[tuple[str, int]]) -> None:
         self.servers = servers
         self.pending: dict[int, tuple[Question, tuple[str, int], asyncio.Future[Response]]] = {}
-        self.transports: list[asyncio.DatagramTransport] = []
+        self.transports: dict[int, list[asyncio.DatagramTransport]] = {}
 
     async def open(self) -> None:
+        """A few sockets per address family among the nameservers (IPv4, IPv6 or both)."""
         loop = asyncio.get_running_loop()
-        family = socket.AF_INET6 if ":" in self.servers[0][0] else socket.AF_INET
-        for _ in range(self.SOCKETS):
-            transport, _ = await loop.create_datagram_endpoint(lambda: self, family=family)
-            self.transports.append(transport)
+        for family in {_family(host) for host, _ in self.servers}:
+            for _ in range(self.SOCKETS):
+                try:
+                    transport, _ = await loop.create_datagram_endpoint(lambda: self, family=family)
+                except OSError:
+                    break  # e.g. no IPv6 here: questions to those servers fail, not the run
+                self.transports.setdefault(family, []).append(transport)
 
     def close(self) -> None:
-        for transport in self.transports:
-            transport.close()
+        for transports in self.transports.values():
+            for transport in transports:
+                transport.close()
 
     def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
         if len(data) < 2:
@@ -82,7 +87,7 @@ class _UdpClient(asyncio.DatagramProtocol):
         if entry is None:
             return
         question, server, future = entry
-        if (addr[0], addr[1]) != server or future.done():
+        if not _same_server(addr, server) or future.done():
             return
         try:
             response = dnswire.decode(data)
@@ -161,12 +166,33 @@ class _UdpClient(asyncio.DatagramProtocol):
         future: asyncio.Future[Response] = loop.create_future()
         self.pending[query_id] = (question, server, future)
         try:
-            self.transports[query_id % len(self.transports)].sendto(wire, server)
+            transports = self.transports.get(_family(server[0]))
+            if not transports:
+                return None
+            transports[query_id % len(transports)].sendto(wire, server)
             return await asyncio.wait_for(future, max(0.01, timeout))
         except (TimeoutError, OSError):
             return None
         finally:
             del self.pending[query_id]
+
+
+def _same_server(addr: tuple[str, int], server: tuple[str, int]) -> bool:
+    """An answer comes from the server asked (IPv6 addresses compared in canonical form)."""
+    if addr[1] != server[1]:
+        return False
+    if addr[0] == server[0]:
+        return True
+    import ipaddress
+
+    try:
+        return ipaddress.ip_address(addr[0].split("%")[0]) == ipaddress.ip_address(server[0])
+    except ValueError:
+        return False
+
+
+def _family(host: str) -> int:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
 def _matches(response: Response, question: Question) -> bool:

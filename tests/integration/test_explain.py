@@ -73,3 +73,29 @@ def test_explain_text_strict_misaligned(
 def test_explain_bad_domain_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "bad_domain.com"]) == 2
     assert "`_`" in capsys.readouterr().err
+
+
+def test_ipv4_and_ipv6_nameservers_together(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A silent IPv6 nameserver first, then the real one: the answer still comes."""
+    status = main(
+        [
+            "explain",
+            "--nameserver",
+            "[::1]:9",
+            "--nameserver",
+            server.address,
+            "--dns-timeout",
+            "3",
+            "--no-cache",
+            "example.com",
+            "--model",
+            "rfc7489",
+            "--format",
+            "json",
+        ]
+    )
+    document = json.loads(capsys.readouterr().out)
+    assert document["models"][0]["effective_policy"] == "reject"
+    assert status == 0
