@@ -1,8 +1,9 @@
-"""The only module that talks to the network: one concurrent, cached batch of lookups.
+"""DNS answers and `resolve_all`: one concurrent, cached batch of lookups.
 
 Every question is asked once; every answer is an `Answer` (records, NXDOMAIN, no data, or a
-failure) and never an exception. dnspython is imported here, lazily, so runs that need no DNS
-never pay for it.
+failure), never an exception. The network code (`dnsclient`, `dnswire`) and the persistent
+cache (`dnscache`) are imported only when a batch is asked, so runs that need no DNS never
+load them.
 """
 
 from __future__ import annotations

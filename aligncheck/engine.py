@@ -253,8 +253,11 @@ def ask_dns(
     """Every answer the checks need, in two rounds: first all TXT walks and MX at once, then
     the few questions that depend on those answers (A/AAAA for an MX-less envelope domain,
     author existence for RFC 9989's `np`). No round waits on more than one round trip."""
+    from aligncheck.dns import AnswerTable, ResolverConfig, resolve_all
+
+    if not authors and not envelopes:
+        return AnswerTable()
     from aligncheck.dmarc.discovery import followups, questions
-    from aligncheck.dns import ResolverConfig, resolve_all
 
     config = ResolverConfig(
         settings.nameservers,

@@ -80,11 +80,11 @@ def _is_null_mx(record: str) -> bool:
 
 
 def check(send: DnsSend, lookup: Lookup) -> Iterator[Problem]:
-    from aligncheck.dmarc.discovery import Failure
-
     envelope = send.envelope
     if envelope is None or envelope.mailbox is None:
         return
+    from aligncheck.dmarc.discovery import Failure
+
     domain = envelope.mailbox.domain
     try:
         reason = undeliverable(lookup, domain)

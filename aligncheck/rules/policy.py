@@ -220,11 +220,11 @@ class DnsContext:
 
 
 def check(send: DnsSend, ctx: DnsContext) -> Iterator[Problem]:
-    from aligncheck.dmarc.discovery import Failure
-
     author = send.author_domain
     if author is None:
         return
+    from aligncheck.dmarc.discovery import Failure
+
     pos = send.author_pos
     try:
         found = [ctx.discovery(model, author) for model in ctx.models]

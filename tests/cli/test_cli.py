@@ -166,33 +166,34 @@ def test_rules_shows_one_rule_with_examples(
     assert "Fails:\n" in out and "Passes:\n" in out
 
 
-def test_offline_run_imports_neither_dnspython_nor_tldextract(bad_file: Path) -> None:
-    code = (
-        "import sys\nfrom aligncheck.cli import main\n"
-        f"status = main(['check', '--offline', {str(bad_file)!r}])\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('dns', 'tldextract'))\n"
-        "print('HEAVY', heavy)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=False
-    )
-    assert result.stdout.splitlines()[-1] == "HEAVY []"
+HEAVY = ("dns", "tldextract", "asyncio", "aligncheck.dnsclient", "aligncheck.dmarc.discovery")
 
 
-def test_run_that_needs_no_dns_imports_no_dns_code(tmp_path: Path) -> None:
-    """Without --offline too: sends whose author comes from a template ask DNS nothing."""
-    path = tmp_path / "template.yaml"
-    path.write_text("recipient: a@example.org\ntemplate: 12\n")
+@pytest.mark.parametrize(
+    ("text", "options", "status"),
+    [
+        # --offline: nothing of DNS is loaded
+        (BAD, ["--offline"], 1),
+        # without --offline too: sends whose author comes from a template ask DNS nothing
+        ("recipient: a@example.org\ntemplate: 12\n", [], 0),
+    ],
+)
+def test_run_that_needs_no_dns_imports_no_dns_code(
+    tmp_path: Path, text: str, options: list[str], status: int
+) -> None:
+    path = tmp_path / "send.yaml"
+    path.write_text(text)
     code = (
         "import sys\nfrom aligncheck.cli import main\n"
-        f"status = main(['check', {str(path)!r}])\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('dns', 'tldextract'))\n"
+        f"status = main(['check', *{options!r}, {str(path)!r}])\n"
+        f"heavy = sorted(m for m in sys.modules if m in {HEAVY!r} or m.split('.')[0] in "
+        f"{HEAVY!r})\n"
         "print('HEAVY', status, heavy)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=False
     )
-    assert result.stdout.splitlines()[-1] == "HEAVY 0 []"
+    assert result.stdout.splitlines()[-1] == f"HEAVY {status} []"
 
 
 def test_module_entry_point(bad_file: Path) -> None:
