@@ -123,9 +123,22 @@ def test_fifo_is_never_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     assert f"aligncheck: error: {fifo}: not a regular file" in err.splitlines()
 
 
+def test_file_whose_read_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A regular file whose read fails even for root (reading a process's memory at offset
+    0 is an I/O error): one line, exit 2, the other file still checked."""
+    if not os.path.isfile("/proc/self/mem"):
+        pytest.skip("needs Linux /proc")
+    (tmp_path / "good.yaml").write_text(GOOD)
+    status = main(["check", "--offline", "/proc/self/mem", str(tmp_path / "good.yaml")])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert "aligncheck: error: /proc/self/mem: " in err and "Traceback" not in err
+    assert "AC407" in out
+
+
 def test_unreadable_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     if os.geteuid() == 0:
-        pytest.skip("root reads files whatever their mode")
+        pytest.skip("root reads files whatever their mode (see test_file_whose_read_fails)")
     path = tmp_path / "secret.yaml"
     path.write_text(GOOD)
     path.chmod(0)
