@@ -47,6 +47,28 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
+NAMESERVER_OPTION = click.option(
+    "--nameserver",
+    multiple=True,
+    metavar="HOST[:PORT]",
+    help="Ask this nameserver (repeatable; [::1]:5353 for IPv6). Default: the system's.",
+)
+DNS_TIMEOUT_OPTION = click.option(
+    "--dns-timeout",
+    type=click.FloatRange(min=0.1, max=120),
+    default=5.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Time limit for one lookup.",
+)
+PSL_PRIVATE_OPTION = click.option(
+    "--psl-private/--no-psl-private",
+    default=True,
+    show_default=True,
+    help="Include the PRIVATE section of the Public Suffix List (RFC 7489 model).",
+)
+
+
 def dns_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """The DNS options `check` and `explain` share."""
     options = [
@@ -57,27 +79,10 @@ def dns_options(command: Callable[..., Any]) -> Callable[..., Any]:
             show_default=True,
             help="Organizational-domain model: RFC 7489 (PSL), RFC 9989 (DNS tree walk) or both.",
         ),
-        click.option(
-            "--nameserver",
-            multiple=True,
-            metavar="HOST[:PORT]",
-            help="Ask this nameserver (repeatable; [::1]:5353 for IPv6). Default: the system's.",
-        ),
-        click.option(
-            "--dns-timeout",
-            type=click.FloatRange(min=0.1, max=120),
-            default=5.0,
-            show_default=True,
-            metavar="SECONDS",
-            help="Time limit for one lookup.",
-        ),
+        NAMESERVER_OPTION,
+        DNS_TIMEOUT_OPTION,
         click.option("--offline", is_flag=True, help="No DNS: skip the rules that need it."),
-        click.option(
-            "--psl-private/--no-psl-private",
-            default=True,
-            show_default=True,
-            help="Include the PRIVATE section of the Public Suffix List (RFC 7489 model).",
-        ),
+        PSL_PRIVATE_OPTION,
         click.option(
             "--cache/--no-cache",
             default=True,
@@ -427,15 +432,9 @@ def explain(
     metavar="FILE",
     help="Ask DNS again and list what changed since FILE was recorded (exit 1 if anything).",
 )
-@click.option("--nameserver", multiple=True, metavar="HOST[:PORT]", help="Ask this nameserver.")
-@click.option(
-    "--dns-timeout",
-    type=click.FloatRange(min=0.1, max=120),
-    default=5.0,
-    show_default=True,
-    metavar="SECONDS",
-)
-@click.option("--psl-private/--no-psl-private", default=True, show_default=True)
+@NAMESERVER_OPTION
+@DNS_TIMEOUT_OPTION
+@PSL_PRIVATE_OPTION
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 def snapshot_command(
     paths: tuple[str, ...],
