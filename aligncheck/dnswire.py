@@ -13,7 +13,6 @@ import struct
 from dataclasses import dataclass
 
 TYPES = {"A": 1, "NS": 2, "CNAME": 5, "SOA": 6, "MX": 15, "TXT": 16, "AAAA": 28}
-TYPE_NAMES = {number: name for name, number in TYPES.items()}
 CLASS_IN = 1
 RCODES = {0: "NOERROR", 1: "FORMERR", 2: "SERVFAIL", 3: "NXDOMAIN", 4: "NOTIMP", 5: "REFUSED"}
 NOERROR, NXDOMAIN = 0, 3

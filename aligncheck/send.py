@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from aligncheck.addresses import AddressError, AuthorProblem, Mailbox, parse_envelope, parse_from
 from aligncheck.findings import Pos
@@ -43,7 +43,6 @@ class Send:
     raw: RawSend
     author: Author
     envelope: Envelope | None
-    mime_headers: tuple[tuple[str, str, int], ...] = field(default=())
 
     @property
     def properties(self) -> dict[str, Entry]:
@@ -110,7 +109,7 @@ def build_send(path: str, raw: RawSend) -> Send:
     mime = raw.properties.get("mime")
     if mime is not None and isinstance(mime.value, Scalar) and isinstance(mime.value.value, str):
         headers = tuple(header_fields(mime.value.value))
-    return Send(path, raw.index, raw, _author(raw, headers), _envelope(raw), headers)
+    return Send(path, raw.index, raw, _author(raw, headers), _envelope(raw))
 
 
 def header_fields(message: str) -> list[tuple[str, str, int]]:

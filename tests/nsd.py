@@ -14,8 +14,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 Zones = Mapping[str, Sequence[str]]
@@ -155,16 +154,6 @@ class NsdServer:
         for stale in self.workdir.glob("*.zone"):
             stale.unlink()
         self.start()
-
-
-@contextmanager
-def running_nsd(workdir: Path, zones: Zones) -> Iterator[NsdServer]:
-    server = NsdServer(workdir, zones)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def zone_file_records(path: Path) -> list[str]:

@@ -22,7 +22,6 @@ _MAILTO = re.compile(r"^mailto:[^@\s]+@[^@\s]+$", re.IGNORECASE)
 
 POLICIES = ("none", "quarantine", "reject")
 HISTORIC = ("pct", "rf", "ri")
-RFC9989_ONLY = ("np", "psd", "t")
 
 
 def is_dmarc(text: str) -> bool:
