@@ -70,10 +70,10 @@ def _one(
     try:
         if model == "rfc9989":
             tree = walk(answers, envelope)
-            org, steps = tree.org_domain, (f"envelope walk: {tree.reason}",)
+            org, steps = tree.org_domain, (f"DNS tree walk: {tree.reason}",)
         else:
             org = psl.org_domain(envelope, psl_private)
-            steps = ("envelope organizational domain from the Public Suffix List",)
+            steps = ("Public Suffix List",)
     except Failure as failure:
         return ModelExplanation(model, found, str(failure))
     return ModelExplanation(model, found, None, org, steps, org == found.org_domain)
@@ -94,7 +94,10 @@ def render_text(domain: str, envelope: str | None, results: list[ModelExplanatio
             lines.append(f"  lookup failed: {result.failure}")
         if envelope and result.aligned is not None:
             if result.envelope_org_domain:
-                lines.append(f"  envelope organizational domain: {result.envelope_org_domain}")
+                how = "; ".join(result.envelope_steps)
+                lines.append(
+                    f"  envelope organizational domain: {result.envelope_org_domain} ({how})"
+                )
             mode = "strict" if d and d.aspf == "s" else "relaxed"
             verdict = "aligned" if result.aligned else "NOT aligned"
             lines.append(f"  verdict: {verdict} ({mode})")

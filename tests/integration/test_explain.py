@@ -99,3 +99,37 @@ def test_ipv4_and_ipv6_nameservers_together(
     document = json.loads(capsys.readouterr().out)
     assert document["models"][0]["effective_policy"] == "reject"
     assert status == 0
+
+
+def test_readme_explain_example_is_real_output(
+    nsd: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    command = "$ aligncheck explain a.mail.example.com --envelope b@bounces.example.com\n"
+    shown = readme.split(command, 1)[1].split("```", 1)[0]
+    nsd.serve(
+        {
+            ".": [
+                '_dmarc.example.com. TXT "v=DMARC1; p=reject; aspf=r"',
+                '_dmarc.mail.example.com. TXT "v=DMARC1; p=quarantine"',
+            ]
+        }
+    )
+    try:
+        status = main(
+            [
+                "explain",
+                "a.mail.example.com",
+                "--envelope",
+                "b@bounces.example.com",
+                "--nameserver",
+                nsd.address,
+                "--no-cache",
+            ]
+        )
+        assert status == 0
+        assert capsys.readouterr().out == shown
+    finally:
+        nsd.serve(ZONES)
