@@ -106,24 +106,30 @@ def _find(directory: Path) -> Path | None:
 
 def _has_table(path: Path) -> bool:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        data = _toml(path)
+    except ConfigError:
         return False
     tool = data.get("tool")
     return isinstance(tool, dict) and "aligncheck" in tool
 
 
 @cache
-def read_config(path: Path) -> dict[str, Any]:
-    """The validated settings of one file, as Settings field → value."""
+def _toml(path: Path) -> dict[str, Any]:
+    """A TOML file, read and parsed once per run however often it is asked for."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+
+
+@cache
+def read_config(path: Path) -> dict[str, Any]:
+    """The validated settings of one file, as Settings field → value."""
+    data = _toml(path)
     table: Any = data
     if path.name == "pyproject.toml":
         table = data.get("tool", {}).get("aligncheck", {})
