@@ -12,20 +12,21 @@ from typing import Any
 
 import click
 
-from aligncheck import __version__, snapshot
+from aligncheck import __version__
 from aligncheck.addresses import AddressError, normalize_domain, parse_envelope
 from aligncheck.config import ConfigError, describe_settings, plan_run
-from aligncheck.dns import NameserverError, parse_nameserver
 from aligncheck.engine import check_plan, gather_sends, snapshot_answers
+from aligncheck.errors import AligncheckError
 from aligncheck.findings import Report, Severity
 from aligncheck.plan import RunPlan
 from aligncheck.psl_version import psl_snapshot_version
 from aligncheck.report import REPORTERS, reporter
 from aligncheck.report import text as text_report
+from aligncheck.resolver import NameserverError, parse_nameserver, snapshot
+from aligncheck.resolver.snapshot import SnapshotError
 from aligncheck.rules import RULES, Rule, lookup
 from aligncheck.selection import Selection, SelectorError
 from aligncheck.settings import MODELS, Settings
-from aligncheck.snapshot import SnapshotError
 from aligncheck.sources import SourceError
 
 SEVERITIES = ("error", "warning", "info")
@@ -526,6 +527,11 @@ def _indent(text: str) -> str:
 def _guarded(debug: bool, work: Callable[[], int]) -> int:
     try:
         return work()
+    except AligncheckError as exc:
+        if debug:
+            traceback.print_exc()
+        click.echo(f"aligncheck: error: {exc}", err=True)
+        return 2
     except Exception as exc:
         if debug:
             traceback.print_exc()

@@ -15,6 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aligncheck.errors import AligncheckError
 from aligncheck.findings import Severity
 from aligncheck.parsing import Limits
 from aligncheck.plan import RunPlan
@@ -26,7 +27,7 @@ FILENAMES = (".aligncheck.toml", "pyproject.toml")
 FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
 
-class ConfigError(Exception):
+class ConfigError(AligncheckError):
     """A configuration file that cannot be used; the message names the file and key."""
 
 
@@ -160,7 +161,7 @@ def _validate(path: Path, table: Mapping[str, Any]) -> dict[str, Any]:
     if "severity" in values:
         values["severity"] = _severities(path, values["severity"])
     if "nameservers" in values:
-        from aligncheck.dns import NameserverError, parse_nameserver
+        from aligncheck.resolver import NameserverError, parse_nameserver
 
         for server in values["nameservers"]:
             try:

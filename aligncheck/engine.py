@@ -27,7 +27,7 @@ from aligncheck.sources import (
 )
 
 if TYPE_CHECKING:  # imported when DNS is asked: offline runs never load them
-    from aligncheck.dns import AnswerTable, Question
+    from aligncheck.resolver import AnswerTable, Question
 
 MODELS_ALL = models_in_force("both")
 
@@ -253,7 +253,7 @@ def ask_dns(
     """Every answer the checks need, in two rounds: first all TXT walks and MX at once, then
     the few questions that depend on those answers (A/AAAA for an MX-less envelope domain,
     author existence for RFC 9989's `np`). No round waits on more than one round trip."""
-    from aligncheck.dns import AnswerTable, ResolverConfig, resolve_all
+    from aligncheck.resolver import AnswerTable, ResolverConfig, resolve_all
 
     if not authors and not envelopes:
         return AnswerTable()
@@ -298,7 +298,7 @@ def gather_answers(
     sends: Sequence[DnsSend], settings: Settings, *, dmarc: bool, delivery: bool
 ) -> AnswerTable:
     """Answers from the snapshot when one is given (no network at all), else live DNS."""
-    from aligncheck import snapshot
+    from aligncheck.resolver import snapshot
 
     if settings.snapshot is not None:
         return snapshot.load(settings.snapshot)

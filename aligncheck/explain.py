@@ -5,15 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aligncheck import snapshot
 from aligncheck.dmarc import psl
 from aligncheck.dmarc.discovery import (
     Discovery,
-    Failure,
     discover,
     walk,
 )
-from aligncheck.dns import AnswerTable
+from aligncheck.resolver import AnswerTable, Failure, snapshot
 from aligncheck.settings import Settings, models_in_force
 
 

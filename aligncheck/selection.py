@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from aligncheck.errors import AligncheckError
 from aligncheck.rules import CODE_BY_NAME, OFF_BY_DEFAULT, RULES
 
 
-class SelectorError(ValueError):
+class SelectorError(AligncheckError, ValueError):
     pass
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from aligncheck.errors import AligncheckError
 from aligncheck.findings import FILE_START, Problem
 from aligncheck.nodes import Entry, Map, Node, Scalar, Seq, kind_name
 from aligncheck.parsing import Limits, ParseError, decode, load_json, load_yaml
@@ -25,7 +26,7 @@ SENDS_MAPPING_KEYS = ("sends", "defaults", "x-aligncheck")
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
 
 
-class SourceError(Exception):
+class SourceError(AligncheckError):
     """A path that cannot be read at all (missing, unreadable, a directory loop)."""
 
 

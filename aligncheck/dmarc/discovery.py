@@ -12,22 +12,10 @@ from dataclasses import dataclass, field
 
 from aligncheck.dmarc import psl
 from aligncheck.dmarc.record import Policy, Record, is_dmarc, is_near_miss, parse
-from aligncheck.dns import Answer, Lookup, Question
+from aligncheck.resolver import Lookup, Question, needed
 
 MODELS = ("rfc7489", "rfc9989")
 MAX_WALK = 8
-
-
-class Failure(Exception):
-    """A transient DNS failure for a needed answer (AC600), or an answer the snapshot lacks
-    (AC601, `missing=True`)."""
-
-    def __init__(self, name: str, rdtype: str, answer: Answer | None) -> None:
-        self.name = name
-        self.rdtype = rdtype
-        self.missing = answer is None
-        reason = "no answer recorded" if answer is None else answer.error
-        super().__init__(f"{rdtype} lookup of `{name}` failed: {reason}")
 
 
 @dataclass(frozen=True)
@@ -110,20 +98,13 @@ def followups(model: str, lookup: Lookup, author_domains: set[str]) -> Iterator[
 
 def name_state(lookup: Lookup, domain: str) -> NameState:
     """Read `_dmarc.<domain>`; raises Failure when the answer is missing or failed."""
-    answer = _needed(lookup, dmarc_name(domain), "TXT")
+    answer = needed(lookup, dmarc_name(domain), "TXT")
     texts = answer.records if answer.kind == "records" else ()
     return NameState(
         domain,
         tuple(parse(text) for text in texts if is_dmarc(text)),
         tuple(text for text in texts if is_near_miss(text)),
     )
-
-
-def _needed(lookup: Lookup, name: str, rdtype: str) -> Answer:
-    answer = lookup.answer(name, rdtype)
-    if answer is None or answer.failed:
-        raise Failure(name, rdtype, answer)
-    return answer
 
 
 def discover(model: str, lookup: Lookup, domain: str, psl_private: bool = True) -> Discovery:
@@ -229,7 +210,7 @@ def _discover_9989(lookup: Lookup, domain: str) -> Discovery:
         ]
         chosen = next((n for n in candidates if n in by_name and by_name[n].single), None)
         if chosen is not None:
-            exists = _needed(lookup, domain, "A").kind != "nxdomain"
+            exists = needed(lookup, domain, "A").kind != "nxdomain"
             which = "sp" if exists else "np"
             steps.append(f"{domain} {'exists' if exists else 'does not exist (NXDOMAIN)'}")
     if chosen is None:

@@ -10,7 +10,7 @@ from aligncheck.rules.base import Rule
 from aligncheck.rules.lookups import failure_problem
 
 if TYPE_CHECKING:
-    from aligncheck.dns import Answer, Lookup, Question
+    from aligncheck.resolver import Lookup, Question
     from aligncheck.send import DnsSend
 
 RULES = [
@@ -50,25 +50,18 @@ def followups(lookup: Lookup, envelope_domains: set[str]) -> Iterator[Question]:
             yield domain, "AAAA"
 
 
-def _answer(lookup: Lookup, domain: str, rdtype: str) -> Answer:
-    from aligncheck.dmarc.discovery import Failure
-
-    answer = lookup.answer(domain, rdtype)
-    if answer is None or answer.failed:
-        raise Failure(domain, rdtype, answer)
-    return answer
-
-
 def undeliverable(lookup: Lookup, domain: str) -> str | None:
     """Why mail to `domain` cannot be delivered, or None when it can. Raises Failure."""
-    mx = _answer(lookup, domain, "MX")
+    from aligncheck.resolver import needed
+
+    mx = needed(lookup, domain, "MX")
     if mx.kind == "nxdomain":
         return "the domain does not exist (NXDOMAIN)"
     if mx.kind == "records":
         if any(_is_null_mx(record) for record in mx.records):
             return "it publishes a null MX (MX 0 .): it accepts no mail"
         return None
-    addresses = [_answer(lookup, domain, rdtype) for rdtype in ("A", "AAAA")]
+    addresses = [needed(lookup, domain, rdtype) for rdtype in ("A", "AAAA")]
     if any(answer.kind == "records" for answer in addresses):
         return None  # the implicit MX
     return "it has no MX and no A/AAAA records"
@@ -83,7 +76,7 @@ def check(send: DnsSend, lookup: Lookup) -> Iterator[Problem]:
     envelope = send.envelope
     if envelope is None or envelope.mailbox is None:
         return
-    from aligncheck.dmarc.discovery import Failure
+    from aligncheck.resolver import Failure
 
     domain = envelope.mailbox.domain
     try:

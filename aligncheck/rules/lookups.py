@@ -8,7 +8,7 @@ from aligncheck.findings import Pos, Problem, Severity
 from aligncheck.rules.base import Rule
 
 if TYPE_CHECKING:
-    from aligncheck.dmarc.discovery import Failure
+    from aligncheck.resolver import Failure
 
 _SEND = "from: info@example.com\nenvelope: bounces@example.com\n"
 _REJECT = (

@@ -12,8 +12,8 @@ from aligncheck.rules.base import Rule
 from aligncheck.rules.lookups import failure_problem
 
 if TYPE_CHECKING:  # the checks import them when they run: offline runs never load them
-    from aligncheck.dmarc.discovery import Discovery, Failure, NameState
-    from aligncheck.dns import AnswerTable
+    from aligncheck.dmarc.discovery import Discovery, NameState
+    from aligncheck.resolver import AnswerTable, Failure
     from aligncheck.send import DnsSend
 
 
@@ -175,7 +175,8 @@ class DnsContext:
     _envelope_orgs: dict[tuple[str, str], str | Failure] = field(default_factory=dict)
 
     def discovery(self, model: str, domain: str) -> Discovery:
-        from aligncheck.dmarc.discovery import Failure, discover
+        from aligncheck.dmarc.discovery import discover
+        from aligncheck.resolver import Failure
 
         key = (model, domain)
         if key not in self._discoveries:
@@ -190,7 +191,8 @@ class DnsContext:
 
     def envelope_org(self, model: str, domain: str) -> str:
         """An envelope domain's organizational domain under `model` (walked once per run)."""
-        from aligncheck.dmarc.discovery import Failure, envelope_org_domain
+        from aligncheck.dmarc.discovery import envelope_org_domain
+        from aligncheck.resolver import Failure
 
         key = (model, domain)
         if key not in self._envelope_orgs:
@@ -223,7 +225,7 @@ def check(send: DnsSend, ctx: DnsContext) -> Iterator[Problem]:
     author = send.author_domain
     if author is None:
         return
-    from aligncheck.dmarc.discovery import Failure
+    from aligncheck.resolver import Failure
 
     pos = send.author_pos
     try:

@@ -166,7 +166,7 @@ def test_rules_shows_one_rule_with_examples(
     assert "Fails:\n" in out and "Passes:\n" in out
 
 
-HEAVY = ("dns", "tldextract", "asyncio", "aligncheck.dnsclient", "aligncheck.dmarc.discovery")
+HEAVY = ("dns", "tldextract", "asyncio", "aligncheck.resolver.client", "aligncheck.dmarc.discovery")
 
 
 @pytest.mark.parametrize(

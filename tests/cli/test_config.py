@@ -120,7 +120,7 @@ def test_show_settings(project: Path, capsys: pytest.CaptureFixture[str]) -> Non
         ('select = "AC3"\n', "`select` must be a list"),
         ('select = ["AC999"]\n', "`select`: unknown rule selector `AC999`"),
         ("dns-timeout = -1\n", "`dns-timeout` must be a number"),
-        ('nameservers = ["dns.example"]\n', "must be an IP address"),
+        ('nameservers = ["dns example"]\n', "neither an IP address nor a host name"),
         ('[severity]\nAC999 = "error"\n', "`severity`: unknown rule `AC999`"),
         ('[severity]\nAC301 = "fatal"\n', "unknown severity"),
         ('[per-file-ignores]\n"*.yaml" = "AC3"\n', "must be a list of rule codes"),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aligncheck.dmarc.discovery import Failure, discover, walk, walk_names
-from aligncheck.dns import Answer, AnswerTable, NameserverError, parse_nameserver
+from aligncheck.dmarc.discovery import discover, walk, walk_names
+from aligncheck.resolver import Answer, AnswerTable, Failure, NameserverError, parse_nameserver
 
 
 def table(records: dict[str, list[str]], missing_hosts: tuple[str, ...] = ()) -> AnswerTable:
@@ -122,13 +122,18 @@ def test_failed_answer_raises_failure() -> None:
         ("[::1]:5353", ("::1", 5353)),
         ("::1", ("::1", 53)),
         ("[2001:db8::1]", ("2001:db8::1", 53)),
+        ("localhost:5353", ("localhost", 5353)),
+        ("ns1.example.net", ("ns1.example.net", 53)),
     ],
 )
 def test_nameserver_syntax(text: str, parsed: tuple[str, int]) -> None:
     assert parse_nameserver(text) == parsed
 
 
-@pytest.mark.parametrize("text", ["dns.example", "127.0.0.1:0", "127.0.0.1:99999", "[::1", ""])
+@pytest.mark.parametrize(
+    "text",
+    ["dns example", "-ns.example", "127.0.0.1:0", "host:port", "127.0.0.1:99999", "[::1", ""],
+)
 def test_bad_nameservers(text: str) -> None:
     with pytest.raises(NameserverError):
         parse_nameserver(text)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from aligncheck.dns import Answer, Question
+from aligncheck.resolver.answers import Answer, Question, cacheable_ttl
 
 if TYPE_CHECKING:
     import sqlite3
@@ -87,9 +87,16 @@ class DnsCache:
             return
         now = time.time()
         rows = [
-            (self.resolver, name, rdtype, a.kind, json.dumps(list(a.records)), now + a.ttl)
+            (
+                self.resolver,
+                name,
+                rdtype,
+                a.kind,
+                json.dumps(list(a.records)),
+                now + cacheable_ttl(a.ttl),
+            )
             for (name, rdtype), a in answers.items()
-            if not a.failed and a.ttl > 0
+            if not a.failed and cacheable_ttl(a.ttl) > 0
         ]
         try:
             with db:

@@ -10,7 +10,8 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aligncheck.dns import Answer, AnswerTable, Question
+from aligncheck.errors import AligncheckError
+from aligncheck.resolver.answers import Answer, AnswerTable, FailureReason, Question
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -19,7 +20,7 @@ FORMAT = 1
 _KINDS = ("records", "nxdomain", "nodata", "failure")
 
 
-class SnapshotError(Exception):
+class SnapshotError(AligncheckError):
     """The snapshot file cannot be read or is not a snapshot (exit status 2)."""
 
 
@@ -39,6 +40,7 @@ def dumps(table: AnswerTable, psl_version: str, queried_at: datetime | None = No
             entry["records"] = sorted(answer.records)
         if answer.kind == "failure":
             entry["error"] = answer.error
+            entry["reason"] = (answer.reason or FailureReason.UNKNOWN).value
         answers[_key(question)] = entry
     stamp = (queried_at or datetime.now(UTC)).replace(microsecond=0)
     document = {
@@ -71,8 +73,14 @@ def load(path: str) -> AnswerTable:
         records = entry.get("records", [])
         if not isinstance(records, list) or not all(isinstance(r, str) for r in records):
             raise SnapshotError(f"snapshot {path}: malformed records for `{key}`")
+        reason = None
+        if entry["kind"] == "failure":
+            try:
+                reason = FailureReason(entry.get("reason", "unknown"))
+            except ValueError:
+                reason = FailureReason.UNKNOWN
         table.answers[(name, rdtype)] = Answer(
-            entry["kind"], tuple(records), str(entry.get("error", ""))
+            entry["kind"], tuple(records), str(entry.get("error", "")), reason=reason
         )
     return table
 
