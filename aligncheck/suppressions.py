@@ -26,19 +26,25 @@ _COMMENT = re.compile(r"(?:^|\s)#\s*aligncheck:\s*(ignore-file|ignore)\b(?:\[([^
 @dataclass
 class Suppression:
     pos: Pos  # where it is written
-    selectors: tuple[str, ...]  # code prefixes; empty: every rule
+    selectors: tuple[str, ...]  # the known code prefixes it names
     scope: str  # "line", "file" or "send"
     target: int | None = None  # the line (scope "line") or send index (scope "send")
     written: str = ""
     unknown: tuple[str, ...] = ()
     used: bool = field(default=False)
 
+    @property
+    def every_rule(self) -> bool:
+        """Written without rule names. A list of names none of which is known suppresses
+        nothing: a typo must never open the gate."""
+        return not self.selectors and not self.unknown
+
     def covers(self, finding: Finding) -> bool:
         if self.scope == "line" and finding.line != self.target:
             return False
         if self.scope == "send" and finding.send != self.target:
             return False
-        return not self.selectors or any(finding.rule.startswith(s) for s in self.selectors)
+        return self.every_rule or any(finding.rule.startswith(s) for s in self.selectors)
 
 
 def _selectors(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -121,7 +127,7 @@ def unused(
         send = s.target if s.scope == "send" else None
         for token in s.unknown:
             problems.append((s.pos, send, f"`{s.written}` names an unknown rule `{token}`"))
-        if s.used:
+        if s.used or (s.unknown and not s.selectors):
             continue
         if s.selectors and not any(ran(prefix) for prefix in s.selectors):
             continue

@@ -47,6 +47,19 @@ BAD_ENVELOPE = "envelope: Bounces <b@example.com>"
             f"from: a@example.com\n{BAD_ENVELOPE}  # aligncheck: ignore[AC300, AC999]\n",
             [("AC106", 2, 36)],
         ),
+        # a typo in the only rule named suppresses nothing (the gate stays closed)
+        (
+            f"from: a@example.com\n{BAD_ENVELOPE}  # aligncheck: ignore[envelope-invalidd]\n",
+            [("AC300", 2, 11), ("AC106", 2, 36)],
+        ),
+        (
+            f"from: a@example.com\n{BAD_ENVELOPE}  # aligncheck: ignore[AC999]\n",
+            [("AC300", 2, 11), ("AC106", 2, 36)],
+        ),
+        (
+            f"# aligncheck: ignore-file[AC99]\nfrom: a@example.com\n{BAD_ENVELOPE}\n",
+            [("AC106", 1, 1), ("AC300", 3, 11)],
+        ),
     ],
 )
 def test_yaml_comment_suppressions(
@@ -63,6 +76,13 @@ def test_json_send_suppression(tmp_path: Path) -> None:
     )
     findings = lint_text(tmp_path, text, "sends.json")
     assert [(f.rule, f.send) for f in findings] == [("AC300", 1)]
+
+
+def test_json_suppression_with_an_unknown_rule_suppresses_nothing(tmp_path: Path) -> None:
+    text = '{"from": "a@example.com", "envelope": "<b@example.com>",\n "x-aligncheck": {"ignore": ["AC3OO"]}}'
+    findings = lint_text(tmp_path, text, "send.json")
+    assert sorted(f.rule for f in findings) == ["AC106", "AC300"]
+    assert "unknown rule `AC3OO`" in next(f.message for f in findings if f.rule == "AC106")
 
 
 def test_json_unused_send_suppression(tmp_path: Path) -> None:
