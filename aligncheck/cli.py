@@ -177,6 +177,12 @@ def cli() -> None:
     is_flag=True,
     help="Apply exclude patterns and .gitignore to files named explicitly too (pre-commit).",
 )
+@click.option(
+    "--skip-non-send-files",
+    is_flag=True,
+    help="Skip named files that hold no send, unless they plainly try to be send files "
+    "(pre-commit passes every YAML/JSON file).",
+)
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 def check(
     paths: tuple[str, ...],
@@ -201,6 +207,7 @@ def check(
     isolated: bool,
     show_settings: bool,
     force_exclude: bool,
+    skip_non_send_files: bool,
     debug: bool,
 ) -> int:
     """Check send configurations (files, directories, or - for stdin)."""
@@ -229,6 +236,7 @@ def check(
         "cache": cache,
         "concurrency": concurrency,
         "force_exclude": force_exclude,
+        "skip_non_send_files": skip_non_send_files,
     }
     renamed = {"nameserver": "nameservers", "snapshot_file": "snapshot"}
     overrides = {

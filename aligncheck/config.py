@@ -81,6 +81,7 @@ KEYS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
     "exclude": ("exclude", _strings, "a list of glob patterns"),
     "respect-gitignore": ("respect_gitignore", _boolean, "true or false"),
     "force-exclude": ("force_exclude", _boolean, "true or false"),
+    "skip-non-send-files": ("skip_non_send_files", _boolean, "true or false"),
     "per-file-ignores": ("per_file_ignores", lambda v: v, "a table of glob = [codes]"),
     "severity": ("severity", lambda v: v, "a table of code = level"),
     "require-strict-alignment": ("require_strict_alignment", _boolean, "true or false"),

@@ -132,8 +132,15 @@ def check_file(
     if target.path == "-":
         display = settings.stdin_filename or "-"
         as_json = sniff_json(data) if settings.stdin_filename is None else None
-    source = load(display, data, settings.limits, explicit=target.explicit, as_json=as_json)
-    if not (source.holds_send or target.explicit):
+    source = load(
+        display,
+        data,
+        settings.limits,
+        explicit=target.explicit,
+        as_json=as_json,
+        listed=settings.skip_non_send_files,
+    )
+    if not (source.holds_send or source.reported_empty):
         return None
     run = _Run(settings, Selection(settings.select, settings.ignore))
     run.add(source.path, None, source.problems)

@@ -47,6 +47,7 @@ class Settings:
     exclude: tuple[str, ...] = ()
     respect_gitignore: bool = True
     force_exclude: bool = False
+    skip_non_send_files: bool = False  # named files holding no send are skipped (pre-commit)
     stdin_filename: str | None = None
     limits: Limits = field(default_factory=Limits)
     config_dir: str | None = None  # globs in the config are relative to it

@@ -56,6 +56,7 @@ class SourceFile:
     sends: list[RawSend] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     holds_send: bool = False
+    reported_empty: bool = False  # holds no send, and says so (AC101)
     # YAML lines that may hold `# aligncheck:` comments, and the first line of content.
     comment_lines: list[tuple[int, str]] = field(default_factory=list)
     first_content_line: int = 1
@@ -179,9 +180,19 @@ def read_target(target: Target, limits: Limits, stdin: BinaryIO | None = None) -
 
 
 def load(
-    path: str, data: bytes, limits: Limits, *, explicit: bool, as_json: bool | None = None
+    path: str,
+    data: bytes,
+    limits: Limits,
+    *,
+    explicit: bool,
+    as_json: bool | None = None,
+    listed: bool = False,
 ) -> SourceFile:
-    """Parse `data` (the contents of `path`) into sends and file-level problems."""
+    """Parse `data` (the contents of `path`) into sends and file-level problems.
+
+    A file that holds no send is AC101 when it was named `explicit`ly, except that a `listed`
+    file (a file list such as pre-commit's) only gets it when it plainly tries to be a send
+    file. A DNS snapshot is never a send file."""
     source = SourceFile(path)
     if len(data) > limits.max_bytes:
         source.problems.append(
@@ -218,7 +229,10 @@ def load(
             )
         )
         del source.sends[limits.max_sends :]
-    if not source.holds_send and explicit:
+    if not source.holds_send and explicit and not _is_snapshot(documents):
+        if listed and not any(_tries_to_be_sends(d) for d in documents):
+            return source
+        source.reported_empty = True
         source.problems.append(
             Problem(
                 "AC101",
@@ -228,6 +242,23 @@ def load(
             )
         )
     return source
+
+
+def _is_snapshot(documents: list[Node | None]) -> bool:
+    return any(isinstance(d, Map) and "aligncheck_snapshot" in d.entries for d in documents)
+
+
+def _tries_to_be_sends(document: Node | None) -> bool:
+    """A `defaults:` key, or a mapping whose keys are mostly send properties (`subject`,
+    `text`, ...): a send file with a mistake, not some other YAML or JSON file."""
+    if not isinstance(document, Map) or not document.entries:
+        return False
+    if "defaults" in document.entries or "sends" in document.entries:
+        return True
+    from aligncheck.rules.input import SEND_PROPERTIES
+
+    known = sum(1 for key in document.entries if key in SEND_PROPERTIES)
+    return known * 2 > len(document.entries)
 
 
 def _collect_comments(source: SourceFile, text: str) -> None:

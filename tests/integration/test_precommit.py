@@ -69,3 +69,56 @@ def test_try_repo_fails_on_bad_and_passes_on_good(
     bad = try_repo("good.yaml", "bad.yaml")
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "bad.yaml:4:11: AC400" in bad.stdout
+
+
+OTHER_FILES = {
+    ".pre-commit-config.yaml": "repos:\n  - repo: local\n    hooks: []\n",
+    ".github/workflows/ci.yml": (
+        "name: ci\non: [push]\njobs:\n  test:\n    runs-on: ubuntu-latest\n"
+        "    steps:\n      - run: echo from\n"
+    ),
+    "package.json": '{"name": "mail", "version": "1.0.0", "private": true}\n',
+    "dns.json": '{"aligncheck_snapshot": 1, "answers": {}, "queried_at": "2026-01-01T00:00:00Z"}\n',
+    "config/app.yaml": "server:\n  port: 8080\n",
+}
+
+
+def test_all_files_skip_what_is_not_a_send_file(
+    tmp_path: Path, environment: dict[str, str]
+) -> None:
+    repo = tmp_path / "project"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    for name, text in {**OTHER_FILES, "mail/good.yaml": GOOD}.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text)
+    subprocess.run(["git", "add", "."], cwd=repo, check=True)
+
+    def run_all() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*pre_commit(), "try-repo", str(ROOT), "aligncheck-offline", "--all-files"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=False,
+            timeout=600,
+        )
+
+    clean = run_all()
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    # files that plainly try to be send files keep their findings
+    (repo / "mail/broken.yaml").write_text("sends: FAILURE\n")
+    (repo / "mail/almost.yaml").write_text("subject: Hello\ntext: Hi there\n")
+    (repo / "mail/defaults.yaml").write_text("defaults:\n  envelope: b@example.com\n")
+    subprocess.run(["git", "add", "."], cwd=repo, check=True)
+    failing = run_all()
+    assert failing.returncode == 1, failing.stdout + failing.stderr
+    for expected in (
+        "broken.yaml:1:8: AC101",
+        "almost.yaml:1:1: AC101",
+        "defaults.yaml:1:1: AC101",
+    ):
+        assert expected in failing.stdout, failing.stdout
+    for other in OTHER_FILES:
+        assert other not in failing.stdout

@@ -154,3 +154,23 @@ def test_sends_mapping_shapes(tmp_path: Path) -> None:
         ("AC102", 2, 11),
         ("AC103", 3, 1),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "listed", "expected"),
+    [
+        ("name: ci\non: [push]\n", "ci.yml", False, ["AC101"]),
+        ("name: ci\non: [push]\n", "ci.yml", True, []),
+        ('{"name": "x", "version": "1"}', "package.json", True, []),
+        ("subject: Hi\ntext: Hello\n", "almost.yaml", True, ["AC101"]),
+        ("defaults:\n  envelope: b@example.com\n", "d.yaml", True, ["AC101"]),
+        ('{"aligncheck_snapshot": 1, "answers": {}}', "dns.json", False, []),
+        ('{"aligncheck_snapshot": 1, "answers": {}}', "dns.json", True, []),
+    ],
+)
+def test_named_files_without_sends(
+    tmp_path: Path, text: str, name: str, listed: bool, expected: list[str]
+) -> None:
+    settings = Settings(offline=True, skip_non_send_files=listed)
+    findings = lint_text(tmp_path, text, name, settings)
+    assert [f.rule for f in findings] == expected

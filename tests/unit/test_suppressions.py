@@ -79,7 +79,10 @@ def test_json_send_suppression(tmp_path: Path) -> None:
 
 
 def test_json_suppression_with_an_unknown_rule_suppresses_nothing(tmp_path: Path) -> None:
-    text = '{"from": "a@example.com", "envelope": "<b@example.com>",\n "x-aligncheck": {"ignore": ["AC3OO"]}}'
+    text = (
+        '{"from": "a@example.com", "envelope": "<b@example.com>",\n'
+        ' "x-aligncheck": {"ignore": ["AC3OO"]}}'
+    )
     findings = lint_text(tmp_path, text, "send.json")
     assert sorted(f.rule for f in findings) == ["AC106", "AC300"]
     assert "unknown rule `AC3OO`" in next(f.message for f in findings if f.rule == "AC106")
