@@ -110,6 +110,16 @@ def dns_options(command: Callable[..., Any]) -> Callable[..., Any]:
     return command
 
 
+def _given_options() -> set[str]:
+    """The options the user wrote (not left at their defaults)."""
+    ctx = click.get_current_context()
+    return {
+        name
+        for name in ctx.params
+        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+    }
+
+
 def _nameservers(values: Sequence[str]) -> tuple[str, ...]:
     for value in values:
         try:
@@ -211,12 +221,7 @@ def check(
     debug: bool,
 ) -> int:
     """Check send configurations (files, directories, or - for stdin)."""
-    ctx = click.get_current_context()
-    given = {
-        name
-        for name in ctx.params
-        if ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
-    }
+    given = _given_options()
     values = {
         "output_format": output_format,
         "output_file": output_file,
@@ -444,6 +449,21 @@ def explain(
 @NAMESERVER_OPTION
 @DNS_TIMEOUT_OPTION
 @PSL_PRIVATE_OPTION
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1, max=4096),
+    default=256,
+    show_default=True,
+    help="DNS lookups in flight at once.",
+)
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False),
+    metavar="PATH",
+    help="Use this configuration file for every file.",
+)
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
 def snapshot_command(
     paths: tuple[str, ...],
@@ -452,22 +472,51 @@ def snapshot_command(
     nameserver: tuple[str, ...],
     dns_timeout: float,
     psl_private: bool,
+    concurrency: int,
+    config_file: str | None,
+    isolated: bool,
     debug: bool,
 ) -> int:
-    """Record every DNS answer the checks of PATHS need (both models), for offline runs."""
+    """Record every DNS answer the checks of PATHS need (both models), for offline runs.
+
+    Nameservers, timeouts and file selection come from the configuration as in `check`."""
     if (output is None) == (check_file is None):
         raise UsageProblem("give either -o FILE (record) or --check FILE (compare)")
-    settings = Settings(
-        nameservers=_nameservers(nameserver), dns_timeout=dns_timeout, psl_private=psl_private
-    )
+    given = _given_options()
+    values = {
+        "nameservers": _nameservers(nameserver),
+        "dns_timeout": dns_timeout,
+        "psl_private": psl_private,
+        "concurrency": concurrency,
+    }
+    overrides = {
+        key: value
+        for key, value in values.items()
+        if {"nameservers": "nameserver"}.get(key, key) in given
+    }
+    try:
+        plan = plan_run(paths, overrides, Path(config_file) if config_file else None, isolated)
+    except (ConfigError, SourceError) as exc:
+        click.echo(f"aligncheck: error: {exc}", err=True)
+        return 2
 
     def work() -> int:
-        sends, errors = gather_sends(paths, settings)
-        for error in errors:
+        for error in plan.errors:
             click.echo(f"aligncheck: error: {error}", err=True)
-        if errors:
+        if plan.errors:
             return 2
-        current = snapshot_answers(sends, settings)
+        from aligncheck.resolver import AnswerTable
+
+        current = AnswerTable()
+        sends_count = 0
+        for settings, targets in plan.groups:
+            sends, errors = gather_sends([t.path for t in targets], settings)
+            for error in errors:
+                click.echo(f"aligncheck: error: {error}", err=True)
+            if errors:
+                return 2
+            sends_count += len(sends)
+            current.answers.update(snapshot_answers(sends, settings).answers)
         if check_file is not None:
             try:
                 recorded = snapshot.load(check_file)
@@ -491,7 +540,7 @@ def snapshot_command(
             click.echo(f"aligncheck: cannot write {output}: {exc.strerror}", err=True)
             return 2
         failed = sum(1 for answer in current.answers.values() if answer.failed)
-        click.echo(f"wrote {len(current.answers)} answers for {len(sends)} sends to {output}")
+        click.echo(f"wrote {len(current.answers)} answers for {sends_count} sends to {output}")
         if failed:
             click.echo(
                 f"aligncheck: {failed} lookup(s) failed and were recorded as failures", err=True

@@ -108,3 +108,24 @@ def test_bad_snapshot_is_one_line_exit_two(
     assert main(["check", "--snapshot", str(snap), str(config)]) == 2
     err = capsys.readouterr().err
     assert fragment in err and len(err.strip().splitlines()) == 1
+
+
+def test_snapshot_honours_the_configuration_file(
+    nsd: NsdServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    nsd.serve({".": ZONE})
+    (tmp_path / ".aligncheck.toml").write_text(f'nameservers = ["{nsd.address}"]\n')
+    (tmp_path / "sends.yaml").write_text(SENDS)
+    monkeypatch.chdir(tmp_path)
+    status, out = cli(capsys, "snapshot", "-o", "dns.json", "sends.yaml")
+    assert status == 0, out
+    answers = json.loads((tmp_path / "dns.json").read_text())["answers"]
+    assert answers["_dmarc.example.com TXT"]["records"] == ["v=DMARC1; p=reject"]
+    # --isolated ignores the file: the system resolver is asked instead (here: none usable)
+    monkeypatch.setenv("ALIGNCHECK_RESOLV_CONF", str(tmp_path / "absent.conf"))
+    status = main(["snapshot", "--isolated", "-o", "other.json", "sends.yaml"])
+    assert status == 2
+    assert "no nameserver in" in capsys.readouterr().err
