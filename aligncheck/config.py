@@ -146,7 +146,11 @@ def _validate(path: Path, table: Mapping[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, raw in table.items():
         if key not in KEYS:
-            raise ConfigError(f"{path}: unknown key `{key}` (known: {', '.join(sorted(KEYS))})")
+            import difflib
+
+            close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1, cutoff=0.75)
+            hint = f"did you mean `{close[0]}`?" if close else f"known: {', '.join(sorted(KEYS))}"
+            raise ConfigError(f"{path}: unknown key `{key}` ({hint})")
         field_name, validate, expected = KEYS[key]
         value = validate(raw)
         if value is None:
@@ -161,6 +165,13 @@ def _validate(path: Path, table: Mapping[str, Any]) -> dict[str, Any]:
         values["per_file_ignores"] = _per_file_ignores(path, values["per_file_ignores"])
     if "severity" in values:
         values["severity"] = _severities(path, values["severity"])
+    if "envelope_domains" in values:
+        from aligncheck.settings import normalize_allowed_domains
+
+        try:
+            values["envelope_domains"] = normalize_allowed_domains(values["envelope_domains"])
+        except ValueError as exc:
+            raise ConfigError(f"{path}: {exc}") from None
     if "nameservers" in values:
         from aligncheck.resolver import NameserverError, parse_nameserver
 

@@ -209,11 +209,19 @@ def gather_sends(paths: Sequence[str], settings: Settings) -> tuple[list[DnsSend
 
 
 def check_paths(
-    paths: Sequence[str], settings: Settings | None = None, *, stdin: BinaryIO | None = None
+    paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    settings: Settings | None = None,
+    *,
+    stdin: BinaryIO | None = None,
 ) -> Report:
-    """Check files and directories; `-` reads stdin (named by settings.stdin_filename)."""
+    """Check files and directories (one path, or several); `-` reads stdin (named by
+    settings.stdin_filename)."""
+    if isinstance(paths, str | os.PathLike):
+        names = [os.fspath(paths)]
+    else:
+        names = [os.fspath(path) for path in paths]
     settings = settings or Settings()
-    targets, errors = discover_targets(paths, settings)
+    targets, errors = discover_targets(names, settings)
     report = _judge(check_files(targets, settings, stdin), settings)
     return replace(report, errors=(*errors, *report.errors))
 

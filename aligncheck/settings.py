@@ -51,3 +51,31 @@ class Settings:
     stdin_filename: str | None = None
     limits: Limits = field(default_factory=Limits)
     config_dir: str | None = None  # globs in the config are relative to it
+
+    def __post_init__(self) -> None:
+        """A single string where a list is expected is one item (`Settings(ignore="AC404")`);
+        allowed envelope domains are normalized like every domain (ValueError if invalid)."""
+        for name in ("select", "ignore", "nameservers", "envelope_domains", "include", "exclude"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, (value,))
+        if self.envelope_domains:
+            object.__setattr__(
+                self, "envelope_domains", normalize_allowed_domains(self.envelope_domains)
+            )
+
+
+def normalize_allowed_domains(domains: tuple[str, ...]) -> tuple[str, ...]:
+    """`envelope-domains` in A-label form; raises ValueError naming an invalid entry."""
+    from aligncheck.addresses import AddressError, normalize_domain
+
+    normalized = []
+    for domain in domains:
+        try:
+            value = normalize_domain(domain.strip())
+        except AddressError as exc:
+            raise ValueError(f"`envelope-domains`: {exc}") from None
+        if "." not in value:
+            raise ValueError(f"`envelope-domains`: `{domain}` is a single label, not a domain")
+        normalized.append(value)
+    return tuple(normalized)

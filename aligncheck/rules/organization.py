@@ -51,7 +51,7 @@ def check(send: Send, settings: Settings) -> Iterator[Problem]:
     if envelope is None or envelope.mailbox is None or not settings.envelope_domains:
         return
     domain = envelope.mailbox.domain
-    allowed = [d.lower().rstrip(".") for d in settings.envelope_domains]
+    allowed = settings.envelope_domains  # normalized by Settings
     if not any(domain == d or domain.endswith("." + d) for d in allowed):
         yield Problem(
             "AC306",

@@ -115,7 +115,10 @@ def test_show_settings(project: Path, capsys: pytest.CaptureFixture[str]) -> Non
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ('colour = "never"\n', "unknown key `colour`"),
+        ('colour = "never"\n', "unknown key `colour` (did you mean `color`?)"),
+        ('fail_on = "warning"\n', "unknown key `fail_on` (did you mean `fail-on`?)"),
+        ('envelope-domains = ["not a domain!"]\n', "`envelope-domains`: domain `not a domain!`"),
+        ('envelope-domains = ["com"]\n', "`com` is a single label"),
         ('model = "rfc1234"\n', "`model` must be rfc7489 or rfc9989 or both"),
         ('select = "AC3"\n', "`select` must be a list"),
         ('select = ["AC999"]\n', "`select`: unknown rule selector `AC999`"),
