@@ -72,12 +72,28 @@ def normalize_domain(domain: str) -> str:
     return ascii_domain
 
 
+def address_domain(domain: str) -> str:
+    """The normalized domain of a mail address: a valid name of at least two labels (mail to
+    a single label such as `news@brightwave` is not routable on the internet)."""
+    ascii_domain = normalize_domain(domain)
+    if "." not in ascii_domain:
+        raise AddressError(f"domain `{domain}` is a single label, not a fully qualified domain")
+    return ascii_domain
+
+
+class UnresolvedAddress(AddressError):
+    """The address is, or holds in its domain, a personalization variable: only known when
+    the message is sent."""
+
+
 def parse_envelope(text: str) -> Mailbox:
     """A bare RFC 5321 mailbox (no display name, no brackets), as SMTPeter's `envelope`.
 
-    Personalization variables are allowed in the local part; in the domain they make it
-    unknowable, which is an error for an envelope.
+    Personalization variables are allowed in the local part; an envelope that is a variable,
+    or holds one in its domain, cannot be judged (UnresolvedAddress).
     """
+    if VARIABLE.fullmatch(text.strip()):
+        raise UnresolvedAddress(f"the envelope `{text}` is a personalization variable")
     if not text:
         raise AddressError("the address is empty")
     if text != text.strip():
@@ -93,10 +109,8 @@ def parse_envelope(text: str) -> Mailbox:
     if domain.startswith("["):
         raise AddressError(f"address literal `{domain}`: DMARC alignment needs a domain name")
     if VARIABLE.search(domain):
-        raise AddressError(
-            f"personalization variable in the domain `{domain}`: alignment cannot be checked"
-        )
-    ascii_domain = normalize_domain(domain)
+        raise UnresolvedAddress(f"the envelope domain `{domain}` holds a personalization variable")
+    ascii_domain = address_domain(domain)
     total = len(local.encode("utf-8")) + 1 + len(ascii_domain)
     if total > 254:
         raise AddressError(f"the address is {total} octets long (max 254)")
@@ -206,7 +220,7 @@ def _simple_from(value: str) -> Mailbox | None:
     if address is None or address.group("domain").endswith("."):
         return None
     try:
-        return Mailbox(address.group("local"), normalize_domain(address.group("domain")))
+        return Mailbox(address.group("local"), address_domain(address.group("domain")))
     except AddressError:
         return None
 
@@ -247,7 +261,7 @@ def _parse_from(value: str) -> Mailbox:
             "AC203", f"author domain `{domain}` holds a personalization variable: not checked"
         )
     try:
-        return Mailbox(address.username, normalize_domain(domain))
+        return Mailbox(address.username, address_domain(domain))
     except AddressError as exc:
         raise AuthorProblem("AC202", str(exc)) from None
 

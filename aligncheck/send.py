@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from aligncheck.addresses import AddressError, AuthorProblem, Mailbox, parse_envelope, parse_from
+from aligncheck.addresses import (
+    AddressError,
+    AuthorProblem,
+    Mailbox,
+    UnresolvedAddress,
+    parse_envelope,
+    parse_from,
+)
 from aligncheck.findings import Pos
 from aligncheck.nodes import Entry, Map, Node, Scalar
 from aligncheck.sources import RawSend
@@ -34,6 +41,7 @@ class Envelope:
     written: str
     mailbox: Mailbox | None = None
     error: str | None = None
+    unresolved: str | None = None  # a personalization variable: known only at send time
 
 
 @dataclass(frozen=True)
@@ -195,5 +203,7 @@ def _envelope(raw: RawSend) -> Envelope | None:
         return None  # wrong type: AC102 reports it
     try:
         return Envelope(node.pos, node.value, mailbox=parse_envelope(node.value))
+    except UnresolvedAddress as exc:
+        return Envelope(node.pos, node.value, unresolved=str(exc))
     except AddressError as exc:
         return Envelope(node.pos, node.value, error=str(exc))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from aligncheck.addresses import AddressError, normalize_domain
+from aligncheck.addresses import AddressError, UnresolvedAddress, normalize_domain, parse_envelope
 from aligncheck.findings import Problem, Severity
 from aligncheck.nodes import Map, Scalar
 from aligncheck.rules.base import Rule
@@ -69,8 +69,9 @@ RULES = [
         "AC405",
         "dsn-envid-invalid",
         Severity.ERROR,
-        "`envid` is over 100 characters or not printable US-ASCII.",
-        "RFC 3461 §4.4: the ENVID may be up to 100 characters of printable US-ASCII.",
+        "`envid` is over 100 characters or holds a character outside %x21-7E.",
+        "RFC 3461 §4.4: the ENVID is up to 100 characters of printable US-ASCII without the "
+        "space (%x21-7E); `+` and `=` are best avoided, as xtext encodes them.",
         failing=_ENV + "dsn:\n  envid: " + "x" * 101 + "\n",
         passing=_ENV + "dsn:\n  envid: campaign-2026-11\n",
     ),
@@ -83,6 +84,18 @@ RULES = [
         "(bare or in `rfc822;` form).",
         failing=_ENV + "recipient: jane@example.org\ndsn:\n  orcpt: rfc822;john@example.org\n",
         passing=_ENV + "recipient: jane@example.org\ndsn:\n  orcpt: rfc822;jane@example.org\n",
+    ),
+    Rule(
+        "AC408",
+        "dsn-orcpt-invalid",
+        Severity.ERROR,
+        "`orcpt` has an unknown address type, no address, or an address that does not parse.",
+        "RFC 3461 §4.2: ORCPT is `addr-type;address`; for mail the type is `rfc822` (or "
+        "`utf-8`, RFC 6533) and the address a mailbox. SMTPeter also accepts a bare address. "
+        "An unknown type or an empty or broken address makes the receiving server reject the "
+        "RCPT command or drop the parameter.",
+        failing=_ENV + "recipient: jane@example.org\ndsn:\n  orcpt: x400;jane@example.org\n",
+        passing=_ENV + "recipient: jane@example.org\ndsn:\n  orcpt: jane@example.org\n",
     ),
     Rule(
         "AC407",
@@ -207,16 +220,39 @@ def _envid(node: Scalar) -> Iterator[Problem]:
     value = node.value
     if len(value) > 100:
         yield Problem("AC405", node.pos, f"envid is {len(value)} characters long (max 100)")
-    elif any(not " " <= char <= "~" for char in value):
-        yield Problem("AC405", node.pos, "envid holds characters outside printable US-ASCII")
+    elif any(not "!" <= char <= "~" for char in value):
+        bad = next(char for char in value if not "!" <= char <= "~")
+        yield Problem(
+            "AC405",
+            node.pos,
+            f"envid holds {bad!r}, outside %x21-7E (printable US-ASCII without the space)",
+        )
+
+
+ORCPT_TYPES = ("rfc822", "utf-8")
 
 
 def _orcpt(node: Scalar, recipients: list[str]) -> Iterator[Problem]:
     assert isinstance(node.value, str)
-    address = node.value
+    address = node.value.strip()
     addr_type, sep, rest = address.partition(";")
-    if sep and addr_type.strip().lower() in ("rfc822", "utf-8"):
+    if sep:
+        if addr_type.strip().lower() not in ORCPT_TYPES:
+            yield Problem(
+                "AC408",
+                node.pos,
+                f"orcpt `{node.value}` has the address type `{addr_type.strip()}`: use rfc822 "
+                "(or utf-8), or a bare address",
+            )
+            return
         address = rest.strip()
+        if not address:
+            yield Problem("AC408", node.pos, f"orcpt `{node.value}` holds no address")
+            return
+    problem = _orcpt_address_problem(address)
+    if problem is not None:
+        yield Problem("AC408", node.pos, f"orcpt `{node.value}` is invalid: {problem}")
+        return
     mismatched = [r for r in recipients if not same_address(address, r)]
     if mismatched:
         yield Problem(
@@ -225,6 +261,19 @@ def _orcpt(node: Scalar, recipients: list[str]) -> Iterator[Problem]:
             f"orcpt `{node.value}` differs from the recipient `{mismatched[0]}` "
             "(RFC 3461 §4.2: it must hold the RCPT TO address)",
         )
+
+
+def _orcpt_address_problem(address: str) -> str | None:
+    """Why an ORCPT address is no mailbox, or None (a personalization variable is fine)."""
+    try:
+        parse_envelope(address)
+    except UnresolvedAddress:
+        return None
+    except AddressError as exc:
+        if "SMTPUTF8" in str(exc):
+            return None  # a non-ASCII local part: valid in the utf-8 form
+        return str(exc)
+    return None
 
 
 def same_address(one: str, other: str) -> bool:

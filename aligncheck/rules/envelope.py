@@ -21,6 +21,17 @@ RULES = [
         passing="from: info@example.com\nenvelope: bounces@example.com\n",
     ),
     Rule(
+        "AC307",
+        "envelope-unresolved",
+        Severity.INFO,
+        "The envelope is a personalization variable or holds one in its domain: not judged.",
+        "SMTPeter fills `{$name}` variables at send time, so the MAIL FROM domain is unknown "
+        "here: alignment, deliverability and the allow-list are not checked for this send. A "
+        "variable in the local part only (`bounces+{$id}@example.com`) is fine and judged.",
+        failing="from: info@example.com\nenvelope: bounces@bounce.{$brand}.com\n",
+        passing="from: info@example.com\nenvelope: bounces+{$id}@example.com\n",
+    ),
+    Rule(
         "AC303",
         "null-reverse-path",
         Severity.WARNING,
@@ -38,6 +49,13 @@ def check(send: Send) -> Iterator[Problem]:
     if envelope is not None and envelope.error is not None:
         yield Problem(
             "AC300", envelope.pos, f"envelope `{envelope.written}` is invalid: {envelope.error}"
+        )
+    if envelope is not None and envelope.unresolved is not None:
+        yield Problem(
+            "AC307",
+            envelope.pos,
+            f"{envelope.unresolved}: it is known only at send time, so alignment and "
+            "deliverability are not checked",
         )
     trackbounces = send.properties.get("trackbounces")
     if "envelope" not in send.properties and send.boolean("trackbounces") is False:

@@ -147,9 +147,36 @@ CASES = [
         "from: a@x.com\nenvelope: b@x-y.com\n",
     ),
     (
-        "from: a@x.com\nenvelope: 'b@{$d}.com'\n",
+        "from: a@x.com\nenvelope: b@brightwave\n",
         [("AC300", 2, 11)],
+        "from: a@x.com\nenvelope: b@brightwave.nl\n",
+    ),
+    # AC307 envelope-unresolved (a variable as the envelope or in its domain)
+    (
+        "from: a@x.com\nenvelope: 'b@{$d}.com'\n",
+        [("AC307", 2, 11)],
         "from: a@x.com\nenvelope: '{$u}@x.com'\n",
+    ),
+    (
+        "from: a@x.com\nenvelope: '{$bounce}'\n",
+        [("AC307", 2, 11)],
+        "from: a@x.com\nenvelope: 'bounces+{$id}@x.com'\n",
+    ),
+    (
+        "from: a@x.com\nenvelope: 'bounces@bounce.{$brand}.nl'\n",
+        [("AC307", 2, 11)],
+        "from: a@x.com\nenvelope: bounces@bounce.brand.nl\n",
+    ),
+    # a single-label author domain
+    (
+        "envelope: b@x.com\nfrom: Brightwave <news@brightwave>\n",
+        [("AC202", 2, 7)],
+        "envelope: b@x.com\nfrom: Brightwave <news@brightwave.nl>\n",
+    ),
+    (
+        "envelope: b@x.com\nfrom: news@brightwave\n",
+        [("AC202", 2, 7)],
+        "envelope: b@x.com\nfrom: news@brightwave.nl\n",
     ),
     (
         "from: a@x.com\nenvelope: bö@x.com\n",
@@ -186,6 +213,23 @@ CASES = [
         ENV + "dsn:\n  envid: " + "e" * 100 + "\n",
     ),
     (ENV + "dsn:\n  envid: 'caf\u00e9'\n", [("AC405", 4, 10)], ENV + "dsn:\n  envid: cafe\n"),
+    (ENV + "dsn:\n  envid: 'run 42'\n", [("AC405", 4, 10)], ENV + "dsn:\n  envid: run-42\n"),
+    # AC408 dsn-orcpt-invalid
+    (
+        ENV + "recipient: jane@example.org\ndsn:\n  orcpt: x400;jane@example.org\n",
+        [("AC408", 5, 10)],
+        ENV + "recipient: jane@example.org\ndsn:\n  orcpt: utf-8;jane@example.org\n",
+    ),
+    (
+        ENV + "recipient: jane@example.org\ndsn:\n  orcpt: 'rfc822;'\n",
+        [("AC408", 5, 10)],
+        ENV + "recipient: jane@example.org\ndsn:\n  orcpt: 'rfc822; jane@example.org'\n",
+    ),
+    (
+        ENV + "recipient: jane@example.org\ndsn:\n  orcpt: rfc822;jane\n",
+        [("AC408", 5, 10)],
+        ENV + "recipient: '{$email}'\ndsn:\n  orcpt: 'rfc822;{$email}'\n",
+    ),
     (
         "from: a@x.com\ndsn:\n  notify: FAILURE\n",
         [("AC402", 2, 1)],
