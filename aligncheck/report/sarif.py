@@ -10,7 +10,7 @@ from typing import Any
 from aligncheck import __version__
 from aligncheck.findings import Finding, Report, Severity
 from aligncheck.meta import HOMEPAGE, rule_url
-from aligncheck.rules import RULES
+from aligncheck.rules import RULES, docs
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 
@@ -23,13 +23,7 @@ def render(report: Report, *, color: bool = False) -> str:
             "name": rule.name,
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": rule.description},
-            "help": {
-                "text": f"{rule.description}\n\nFails:\n{rule.failing}\nPasses:\n{rule.passing}",
-                "markdown": (
-                    f"{rule.description}\n\nFails:\n```yaml\n{rule.failing}```\n\n"
-                    f"Passes:\n```yaml\n{rule.passing}```"
-                ),
-            },
+            "help": docs.sarif_help(rule),
             "helpUri": rule_url(rule.code, rule.name),
             "defaultConfiguration": {"level": LEVELS[rule.severity]},
             "properties": {"tags": ["email", "dmarc"] if rule.needs_dns else ["email"]},

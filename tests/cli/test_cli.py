@@ -166,6 +166,32 @@ def test_rules_shows_one_rule_with_examples(
     assert "Fails:\n" in out and "Passes:\n" in out
 
 
+def test_rules_table_columns_line_up(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run(capsys, "rules")
+    severity_columns = {line.index(f" {RULES[line[:5]].severity} ") for line in out.splitlines()}
+    assert len(severity_columns) == 1  # the longest name (AC306's) does not push it out
+
+
+def test_rules_under_a_prefix(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "rules", "AC4")
+    assert status == 0
+    assert [line.split()[0] for line in out.splitlines()] == [c for c in RULES if c[:3] == "AC4"]
+
+
+@pytest.mark.parametrize("code", [code for code, rule in RULES.items() if rule.dns])
+def test_dns_rule_examples_show_their_records(
+    capsys: pytest.CaptureFixture[str], code: str
+) -> None:
+    rule = RULES[code]
+    _, text, _ = run(capsys, "rules", code)
+    name, rdtype, value = rule.dns[0]
+    assert f"  with DNS:\n    {name} {rdtype} {value}\n" in text
+    _, listing, _ = run(capsys, "rules", code, "--format", "json")
+    [entry] = json.loads(listing)
+    assert entry["failing_dns"][0] == {"name": name, "type": rdtype, "value": value}
+    assert len(entry["passing_dns"]) == len(rule.passing_records)
+
+
 HEAVY = ("dns", "tldextract", "asyncio", "aligncheck.resolver.client", "aligncheck.dmarc.discovery")
 
 

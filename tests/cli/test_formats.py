@@ -10,10 +10,10 @@ from xml.etree import ElementTree
 import jsonschema
 import pytest
 
-from aligncheck.cli import main, rules_markdown
+from aligncheck.cli import main
 from aligncheck.findings import Finding, Report, Severity
 from aligncheck.report import github, gitlab, junit, sarif
-from aligncheck.rules import RULES
+from aligncheck.rules import RULES, docs
 
 ROOT = Path(__file__).parents[2]
 SCHEMA = ROOT / "tests" / "data" / "sarif-schema-2.1.0.json"  # vendored OASIS schema
@@ -174,4 +174,4 @@ def test_color(
 
 
 def test_rules_doc_is_generated_from_the_registry() -> None:
-    assert (ROOT / "docs" / "rules.md").read_text() == rules_markdown(list(RULES.values()))
+    assert (ROOT / "docs" / "rules.md").read_text() == docs.markdown(list(RULES.values()))
