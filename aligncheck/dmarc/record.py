@@ -16,12 +16,16 @@ _DMARC = re.compile(r"^[vV][ \t]*=[ \t]*DMARC1[ \t]*(;|$)")
 _LOOKS_LIKE = re.compile(r"^[ \t]*[vV][ \t]*=")
 _TAG = re.compile(r"^[A-Za-z]+$")
 _VALUE_CHARS = re.compile(r"^[\x20-\x3a\x3c-\x7e]*$")
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s,!]+$")
+# RFC 3986 absolute URI: a scheme, then unreserved, reserved (less `,` and `!`, which RFC 9989
+# §4.7 wants %-encoded) and %HH characters only: no spaces, `<`, `>`, quotes or braces.
+_URI = re.compile(
+    r"^[A-Za-z][A-Za-z0-9+.\-]*:(?:[A-Za-z0-9\-._~:/?#\[\]@$&'()*+;=]|%[0-9A-Fa-f]{2})+$"
+)
 _SIZE = re.compile(r"^\d+[kmgtKMGT]?$")
-_MAILTO = re.compile(r"^mailto:[^@\s]+@[^@\s]+$", re.IGNORECASE)
 
 POLICIES = ("none", "quarantine", "reject")
 HISTORIC = ("pct", "rf", "ri")
+REPORT_FORMATS = ("afrf",)  # the IANA "DMARC Report Formats" registry
 
 
 def is_dmarc(text: str) -> bool:
@@ -30,8 +34,37 @@ def is_dmarc(text: str) -> bool:
 
 
 def is_near_miss(text: str) -> bool:
-    """Begins like a `v=` tag but is not a DMARC record: receivers ignore it (AC503)."""
-    return not is_dmarc(text) and _LOOKS_LIKE.match(text) is not None
+    """Looks like DMARC but is not a DMARC record, so receivers ignore it (AC503): it begins
+    like a `v=` tag, or it holds `DMARC1` elsewhere (wrapped in quotes, pasted resolver
+    output, `=DMARC1; p=reject`)."""
+    if is_dmarc(text):
+        return False
+    return _LOOKS_LIKE.match(text) is not None or "dmarc1" in text.lower()
+
+
+_VERSION = re.compile(r"^[vV][ \t]*=[ \t]*([^; \t]*)")
+
+
+def near_miss_reason(text: str) -> str:
+    """Why receivers ignore a near miss, in words."""
+    stripped = text.lstrip(" \t")
+    if stripped != text and is_dmarc(stripped):
+        return "white space stands before `v=DMARC1`"
+    if stripped.startswith(('"', "'")):
+        return "the record is wrapped in literal quotes, which become part of the text"
+    if stripped.startswith("_dmarc") or " text = " in stripped or "\ttext = " in stripped:
+        return "it is pasted resolver output, not the record itself"
+    version = _VERSION.match(stripped)
+    if version is None:
+        if stripped.startswith("="):
+            return "the tag name `v` is missing before `=DMARC1`"
+        return "the record must begin with `v=DMARC1`"
+    value = version.group(1)
+    if value.lower() == "spf1":
+        return "it is an SPF record (`v=spf1`), not DMARC"
+    if value.upper() == "DMARC1":
+        return f"`{value}` must be written `DMARC1`, in upper case"
+    return f"the version is `{value}`, and receivers accept only `DMARC1`"
 
 
 @dataclass(frozen=True)
@@ -62,6 +95,7 @@ class Record:
     problems: tuple[str, ...]  # outside the grammar, for AC501
     rua_valid: bool
     present: frozenset[str] = field(default_factory=frozenset)  # every tag name written
+    unknown: tuple[str, ...] = ()  # tag names receivers do not know (ignored)
 
     def policy(self, model: str) -> Policy | None:
         """The policy a receiver of `model` ("rfc7489" or "rfc9989") reads, or None when it
@@ -94,6 +128,29 @@ class Record:
     def historic(self) -> tuple[str, ...]:
         return tuple(tag for tag in HISTORIC if tag in self.present)
 
+    def misspellings(self) -> list[tuple[str, str]]:
+        """(unknown tag, the known tag it is one edit or one swap away from)."""
+        found = []
+        for tag in self.unknown:
+            meant = next((k for k in _MISSPELLABLE if _one_edit(tag.lower(), k)), None)
+            if meant is not None and meant not in self.present:
+                found.append((tag, meant))
+        return found
+
+
+def _one_edit(written: str, known: str) -> bool:
+    """One insertion, deletion, substitution, or one swap of neighbours apart."""
+    if written == known or abs(len(written) - len(known)) > 1:
+        return False
+    if len(written) == len(known):
+        diffs = [i for i, (a, b) in enumerate(zip(written, known, strict=True)) if a != b]
+        if len(diffs) == 1:
+            return True
+        i = diffs[0]
+        return diffs == [i, i + 1] and written[i] == known[i + 1] and written[i + 1] == known[i]
+    shorter, longer = sorted((written, known), key=len)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
 
 def parse(text: str) -> Record:
     """Parse a DMARC record (the caller has checked `is_dmarc(text)`)."""
@@ -101,8 +158,9 @@ def parse(text: str) -> Record:
     tags: dict[str, str] = {}
     invalid: set[str] = set()
     present: set[str] = set()
+    unknown: list[str] = []
     seen: set[str] = set()
-    rua_valid = False
+    duplicated: set[str] = set()
     _, _, rest = text.partition(";")
     terms = rest.split(";") if rest else []
     if terms and not terms[-1].strip(" \t"):
@@ -131,18 +189,21 @@ def parse(text: str) -> Record:
             if not _VALUE_CHARS.match(value)
             else None
         )
+        present.add(tag)
         if bad_value is not None:
             problems.append(f"tag `{tag}` has {bad_value}")
             if tag in _VALIDATORS:
                 invalid.add(tag)
             continue
-        present.add(tag)
         validator = _VALIDATORS.get(tag)
         if validator is None:
+            if name not in unknown:
+                unknown.append(name)
             continue  # unknown tags are ignored, even repeated
         if tag in seen:
             problems.append(f"tag `{tag}` is given twice")
             invalid.add(tag)
+            duplicated.add(tag)
             tags.pop(tag, None)
             continue
         seen.add(tag)
@@ -150,13 +211,24 @@ def parse(text: str) -> Record:
         if tag in ("rua", "ruf") and normalized:
             # Receivers use the valid URIs of a list; one valid rua URI keeps a record alive.
             tags[tag] = normalized
-            rua_valid = rua_valid or tag == "rua"
         if error is not None:
             problems.append(f"invalid `{tag}={value}` ({error})")
             invalid.add(tag)
             continue
         tags[tag] = normalized
-    return Record(text, tags, frozenset(invalid), tuple(problems), rua_valid, frozenset(present))
+    if "p" not in present:
+        problems.append("tag `p` is missing")
+    # A duplicated rua is invalid as a whole: none of its URIs count.
+    rua_valid = bool(tags.get("rua")) and "rua" not in duplicated
+    return Record(
+        text,
+        tags,
+        frozenset(invalid),
+        tuple(problems),
+        rua_valid,
+        frozenset(present),
+        tuple(unknown),
+    )
 
 
 def _keyword(*allowed: str) -> _Validator:
@@ -193,9 +265,10 @@ def _ri(value: str) -> tuple[str, str | None]:
 
 
 def _rf(value: str) -> tuple[str, str | None]:
-    if not re.fullmatch(r"[A-Za-z0-9]+(?:[ \t]*:[ \t]*[A-Za-z0-9]+)*", value):
-        return value, "a colon-separated list of report formats such as afrf"
-    return value.lower(), None
+    formats = [item.strip(" \t").lower() for item in value.split(":")]
+    if any(item not in REPORT_FORMATS for item in formats):
+        return value, "a colon-separated list of registered report formats: afrf"
+    return ":".join(formats), None
 
 
 def _uris(value: str) -> tuple[str, str | None]:
@@ -213,10 +286,24 @@ def valid_uri(text: str) -> bool:
         return False
     if not _URI.match(uri):
         return False
-    return not uri.lower().startswith("mailto:") or _MAILTO.match(uri) is not None
+    return not uri.lower().startswith("mailto:") or _mailto_address(uri[7:])
 
 
-_VALIDATORS: dict[str, _Validator] = {
+def _mailto_address(rest: str) -> bool:
+    """A mailto: URI holds, after percent-decoding, exactly one RFC 5322 addr-spec."""
+    from urllib.parse import unquote
+
+    from aligncheck.addresses import AddressError, parse_envelope
+
+    address = unquote(rest.partition("?")[0])
+    try:
+        parse_envelope(address)
+    except AddressError:
+        return False
+    return True
+
+
+_VALIDATORS: dict[str, _Validator] = {  # every tag receivers know
     "p": _keyword(*POLICIES),
     "sp": _keyword(*POLICIES),
     "np": _keyword(*POLICIES),
@@ -231,3 +318,5 @@ _VALIDATORS: dict[str, _Validator] = {
     "rua": _uris,
     "ruf": _uris,
 }
+
+_MISSPELLABLE = tuple(tag for tag in _VALIDATORS if len(tag) >= 3)

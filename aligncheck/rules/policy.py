@@ -105,8 +105,10 @@ RULES = [
         "dmarc-near-miss",
         Severity.ERROR,
         "A TXT record at `_dmarc` that looks like DMARC but is ignored.",
-        "`v=dmarc1`, `v=DMARC10`, `v=spf1 …` or white space before `v=DMARC1`: receivers "
-        "match `v=DMARC1` exactly and ignore the record.",
+        "`v=dmarc1`, `v=DMARC10`, `v=spf1 …` or white space before `v=DMARC1`; or a record "
+        "that holds `DMARC1` but does not begin with it: wrapped in literal quotes, pasted "
+        'resolver output (`_dmarc.example.com text = "v=DMARC1; …"`), `=DMARC1; p=reject`. '
+        "Receivers match `v=DMARC1` at the start exactly and ignore the record.",
         failing=_SEND,
         passing=_SEND,
         needs_dns=True,
@@ -131,7 +133,8 @@ RULES = [
         Severity.INFO,
         "`pct`, `rf` or `ri` present, or `pct` below 100.",
         "RFC 9989 made these tags historic: its receivers ignore them, so `pct=10` no longer "
-        "softens the policy for them.",
+        "softens the policy for them. Reported even when the value is invalid (then AC501 "
+        "says so too).",
         failing=_SEND,
         passing=_SEND,
         needs_dns=True,
@@ -139,13 +142,30 @@ RULES = [
         passing_dns=_REJECT,
     ),
     Rule(
+        "AC507",
+        "dmarc-unknown-tag",
+        Severity.WARNING,
+        "An unknown tag that looks like a misspelt known tag: receivers ignore it.",
+        "A tag one edit or one swap of neighbours away from a known tag of three or more "
+        "letters (`apsf`, `asfp`, `rus`, `adkm`, `pcts`) is unknown to receivers, who ignore "
+        "it: the setting the owner meant silently does not apply (here `aspf` stays relaxed).",
+        failing=_SEND,
+        passing=_SEND,
+        needs_dns=True,
+        dns=(("_dmarc.example.com", "TXT", "v=DMARC1; p=reject; apsf=s"),),
+        passing_dns=(("_dmarc.example.com", "TXT", "v=DMARC1; p=reject; aspf=s"),),
+    ),
+    Rule(
         "AC506",
         "dmarc-models-disagree",
         Severity.WARNING,
-        "RFC 7489 and RFC 9989 receivers give different org domains, policies or verdicts.",
+        "RFC 7489 and RFC 9989 receivers apply different policies, or judge a send differently.",
         "In 2026 both kinds of receiver are in the field: RFC 7489 ones find the "
         "organizational domain in the Public Suffix List, RFC 9989 ones walk the DNS tree. "
-        "Where they disagree, some receivers will treat your mail differently from others. "
+        "Where that changes what a receiver does (the effective policy, or whether a send is "
+        "aligned), some receivers will treat your mail differently from others. Different "
+        "organizational domains with the same policy and verdicts are shown by `explain`, "
+        "not reported. "
         "Reported once per file and author domain (with `--model both`, the default), with "
         "both answers. Publishing a record at the author domain and using strict alignment "
         "avoids the disagreement (RFC 9989 Appendix C.3).",
@@ -263,6 +283,8 @@ def _models(found: list[Discovery]) -> str:
 
 
 def _policy_problems(author: str, found: list[Discovery], pos: Pos) -> Iterator[Problem]:
+    from aligncheck.dmarc.record import near_miss_reason
+
     states: dict[str, NameState] = {}
     for discovery in found:
         for state in discovery.examined:
@@ -273,8 +295,8 @@ def _policy_problems(author: str, found: list[Discovery], pos: Pos) -> Iterator[
             yield Problem(
                 "AC503",
                 pos,
-                f"{name} holds `{_quote(text)}`: it looks like DMARC "
-                "but receivers ignore it (`v=DMARC1` must stand first, exactly)",
+                f"{name} holds `{_quote(text)}`: it looks like DMARC but receivers ignore it: "
+                f"{near_miss_reason(text)}",
             )
         if len(state.records) > 1:
             yield Problem(
@@ -295,14 +317,23 @@ def _policy_problems(author: str, found: list[Discovery], pos: Pos) -> Iterator[
                     f"{name} `{_quote(record.text)}`: {'; '.join(record.problems)}. {readings}",
                 )
             historic = record.historic
-            low_pct = record.tags.get("pct", "100") != "100"
-            if historic or low_pct:
-                detail = f"pct={record.tags['pct']} " if low_pct else ""
+            if historic:
+                low_pct = record.tags.get("pct", "100") != "100"
+                softens = (
+                    f"; pct={record.tags['pct']} no longer softens the policy" if low_pct else ""
+                )
                 yield Problem(
                     "AC505",
                     pos,
-                    f"{name} uses historic tags "
-                    f"{', '.join(historic)} {detail}(RFC 9989 receivers ignore them)",
+                    f"{name} uses the historic {_tags(historic)}: RFC 9989 receivers "
+                    f"ignore {'it' if len(historic) == 1 else 'them'}{softens}",
+                )
+            for written, meant in record.misspellings():
+                yield Problem(
+                    "AC507",
+                    pos,
+                    f"{name} has the unknown tag `{written}`, which receivers ignore: "
+                    f"did you mean `{meant}`?",
                 )
     without = [d for d in found if d.effective is None]
     if without:
@@ -320,6 +351,13 @@ def _policy_problems(author: str, found: list[Discovery], pos: Pos) -> Iterator[
             f"the effective DMARC policy of `{author}` is none under "
             f"{_models(monitor)}: misaligned mail is still delivered",
         )
+
+
+def _tags(names: tuple[str, ...]) -> str:
+    quoted = [f"`{name}`" for name in names]
+    if len(quoted) == 1:
+        return f"tag {quoted[0]}"
+    return f"tags {', '.join(quoted[:-1])} and {quoted[-1]}"
 
 
 def _quote(text: str, limit: int = 120) -> str:
@@ -396,13 +434,10 @@ def _misaligned(pos: Pos, domain: str, author: str, verdicts: list[Verdict]) -> 
 
 
 def _disagreement(found: list[Discovery], verdicts: list[Verdict] | None) -> str:
+    """What the models disagree on that changes a receiver's action (the effective policy, a
+    send's verdict), with the organizational domains as the reason; empty when nothing."""
     old, new = found
     parts = []
-    if old.org_domain != new.org_domain:
-        parts.append(
-            f"organizational domain `{old.org_domain}` (rfc7489, Public Suffix List) "
-            f"vs `{new.org_domain}` (rfc9989, DNS tree walk)"
-        )
     if old.effective != new.effective:
         parts.append(
             f"policy {old.effective or 'none applies'} (rfc7489) vs "
@@ -414,4 +449,10 @@ def _disagreement(found: list[Discovery], verdicts: list[Verdict] | None) -> str
             yes = next(model for model, ok in aligned.items() if ok)
             no = next(model for model, ok in aligned.items() if not ok)
             parts.append(f"the envelope aligns under {yes} but not under {no}")
+    if parts and old.org_domain != new.org_domain:
+        parts.insert(
+            0,
+            f"organizational domain `{old.org_domain}` (rfc7489, Public Suffix List) "
+            f"vs `{new.org_domain}` (rfc9989, DNS tree walk)",
+        )
     return "; ".join(parts)

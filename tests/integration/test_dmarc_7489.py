@@ -34,6 +34,13 @@ ROOT = [
     '_DMARC.UPPER.COM. TXT "v=DMARC1; P=REJECT; ASPF=S"',
     '_dmarc.historic.com. TXT "v=DMARC1; p=reject; pct=50; ri=3600"',
     '_dmarc.alice.blogspot.com. TXT "v=DMARC1; p=reject"',
+    '_dmarc.nop.com. TXT "v=DMARC1; rua=mailto:d@nop.com"',
+    '_dmarc.nop-norua.com. TXT "v=DMARC1; aspf=s"',
+    '_dmarc.badhistoric.com. TXT "v=DMARC1; p=reject; pct=; rf=invalid"',
+    '_dmarc.duprua.com. TXT "v=DMARC1; p=bogus; rua=mailto:a@b.org; rua=mailto:c@d.org"',
+    '_dmarc.quoted.com. TXT "\\"v=DMARC1; p=reject\\""',
+    '_dmarc.pasted.com. TXT "_dmarc.pasted.com text = \\"v=DMARC1; p=reject\\""',
+    '_dmarc.typo.com. TXT "v=DMARC1; p=reject; apsf=s"',
 ]
 ZONES = {".": ROOT, "servfail.com": [BROKEN]}
 
@@ -101,7 +108,41 @@ CASES = [
     # RFC 7489 receivers do not know t=y: quarantine stays quarantine
     ("info@testing.com", "b@other.net", [("AC301", "error")]),
     ("info@historic.com", "b@historic.com", [("AC505", "info")]),
+    # no p: p=none with a valid rua, else no policy; both are AC501
+    ("info@nop.com", "b@nop.com", [("AC501", "error"), ("AC504", "info")]),
+    ("info@nop-norua.com", "b@nop-norua.com", [("AC500", "warning"), ("AC501", "error")]),
+    # invalid historic values: AC501 and still AC505
+    ("info@badhistoric.com", "b@badhistoric.com", [("AC501", "error"), ("AC505", "info")]),
+    # a duplicated rua keeps nothing: no policy
+    ("info@duprua.com", "b@duprua.com", [("AC500", "warning"), ("AC501", "error")]),
+    # DMARC1 elsewhere in the text: near misses
+    ("info@quoted.com", "b@quoted.com", [("AC500", "warning"), ("AC503", "error")]),
+    ("info@pasted.com", "b@pasted.com", [("AC500", "warning"), ("AC503", "error")]),
+    # a misspelt tag: ignored, so aspf stays relaxed and the subdomain aligns
+    ("info@typo.com", "b@bounce.typo.com", [("AC507", "warning")]),
 ]
+
+
+@pytest.mark.parametrize(
+    ("author", "fragment"),
+    [
+        ("info@nop.com", "tag `p` is missing"),
+        ("info@nop.com", "read it as `p=none`"),
+        ("info@nop-norua.com", "read it as no DMARC policy"),
+        ("info@quoted.com", "literal quotes"),
+        ("info@pasted.com", "resolver output"),
+        ("info@typo.com", "did you mean `aspf`?"),
+        (
+            "info@historic.com",
+            "historic tags `pct` and `ri`: RFC 9989 receivers ignore them; pct=50",
+        ),
+    ],
+)
+def test_record_diagnostics_say_what_and_why(
+    server: NsdServer, tmp_path: Path, author: str, fragment: str
+) -> None:
+    messages = [f.message for f in lint(server, tmp_path, author, None)]
+    assert any(fragment in message for message in messages), messages
 
 
 @pytest.mark.parametrize(("author", "envelope", "expected"), CASES)

@@ -168,7 +168,15 @@ def test_ac506_once_per_file_and_author_domain(nsd: NsdServer, tmp_path: Path) -
     )
     settings = Settings(nameservers=(nsd.address,), ignore=("AC302",))
     findings = list(check_paths([str(path)], settings).findings)
-    assert [(f.rule, f.send) for f in findings if f.rule == "AC506"] == [("AC506", 0)]
+    # send 0 aligns under both models (same policy, same verdict): the first disagreement
+    # a receiver acts on is send 1's verdict
+    assert [(f.rule, f.send) for f in findings if f.rule == "AC506"] == [("AC506", 1)]
+
+
+def test_different_org_domains_alone_are_not_ac506(nsd: NsdServer, tmp_path: Path) -> None:
+    records = ['_dmarc.mail.example.com. TXT "v=DMARC1; p=reject"']
+    findings = run(nsd, tmp_path, records, "news@mail.example.com", "b@mail.example.com")
+    assert findings == []
 
 
 def test_require_strict_alignment_overrides_relaxed(nsd: NsdServer, tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aligncheck.dmarc.record import is_dmarc, is_near_miss, parse, valid_uri
+from aligncheck.dmarc.record import is_dmarc, is_near_miss, near_miss_reason, parse, valid_uri
 
 
 @pytest.mark.parametrize(
@@ -20,7 +20,10 @@ from aligncheck.dmarc.record import is_dmarc, is_near_miss, parse, valid_uri
         ("v=spf1 -all", False, True),
         (" v=DMARC1; p=none", False, True),
         ("google-site-verification=abc", False, False),
-        ("p=reject; v=DMARC1", False, False),
+        ("p=reject; v=DMARC1", False, True),
+        ('"v=DMARC1; p=reject"', False, True),
+        ('_dmarc.example.gov text = "v=DMARC1; p=reject"', False, True),
+        ("=DMARC1; p=quarantine", False, True),
     ],
 )
 def test_recognition(text: str, dmarc: bool, near_miss: bool) -> None:
@@ -47,6 +50,11 @@ def test_recognition(text: str, dmarc: bool, near_miss: bool) -> None:
         ("v=DMARC1; p=none; t=maybe", {"p": "none"}, 1),
         ("v=DMARC1; p=none; psd=x", {"p": "none"}, 1),
         ("v=DMARC1; p=reject; p=none", {}, 1),
+        # no p at all, and historic tags with invalid values (RFC 7489 receivers read them)
+        ("v=DMARC1; aspf=s", {"aspf": "s"}, 1),
+        ("v=DMARC1; p=none; rf=invalid", {"p": "none"}, 1),
+        ("v=DMARC1; p=none; ri=", {"p": "none"}, 1),
+        ("v=DMARC1; p=none; pct=", {"p": "none"}, 1),
         ("v=DMARC1; p=none; v=DMARC1", {"p": "none"}, 1),
         (
             "v=DMARC1; p=none; rua=mailto:a@x.com, https://r.example/x",
@@ -83,6 +91,9 @@ def test_parse_tags_and_problems(text: str, tags: dict[str, str], problems: int)
         ("v=DMARC1; aspf=s", "rfc9989", None),
         ("v=DMARC1; p=rejekt; rua=bad", "rfc9989", None),
         ("v=DMARC1; p=rejekt; rua=bad,mailto:d@x.com", "rfc9989", ("none", "none", "none", True)),
+        # a duplicated rua is invalid as a whole: nothing keeps the record
+        ("v=DMARC1; p=bogus; rua=mailto:a@b.org; rua=mailto:c@d.org", "rfc7489", None),
+        ("v=DMARC1; p=bogus; rua=mailto:a@b.org; rua=mailto:c@d.org", "rfc9989", None),
     ],
 )
 def test_policy_reading_per_model(
@@ -123,6 +134,13 @@ def test_t_y_demotes_one_level_under_rfc9989(text: str, model: str, effective: s
         ("dmarc@example.com", False),
         ("mailto:a@x.com!big", False),
         ("mailto:a b@x.com", False),
+        ("mailto:postmaster%40example.gov", True),
+        ("mailto:d%40example.com!10m", True),
+        ("mailto:<email-address>@example.com", False),
+        ("mailto:mailto:dmarc@example.com", False),
+        ("mailto:a@b@c.com", False),
+        ("mailto:a@ruf.example.com.", False),
+        ("mailto:a%ZZ@example.com", False),
     ],
 )
 def test_report_uris(uri: str, valid: bool) -> None:
@@ -131,3 +149,46 @@ def test_report_uris(uri: str, valid: bool) -> None:
 
 def test_historic_tags_are_listed() -> None:
     assert parse("v=DMARC1; p=none; pct=100; rf=afrf; ri=60").historic == ("pct", "rf", "ri")
+
+
+def test_historic_tags_count_even_with_invalid_values() -> None:
+    record = parse("v=DMARC1; p=none; pct=; rf=invalid")
+    assert record.historic == ("pct", "rf")
+    assert len(record.problems) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "misspelt"),
+    [
+        ("v=DMARC1; p=reject; apsf=s", [("apsf", "aspf")]),
+        ("v=DMARC1; p=reject; asfp=r", [("asfp", "aspf")]),
+        ("v=DMARC1; p=reject; rus=mailto:d@x.com", [("rus", "rua")]),
+        ("v=DMARC1; p=reject; adkm=s", [("adkm", "adkim")]),
+        ("v=DMARC1; p=reject; pcts=10", [("pcts", "pct")]),
+        # a tag two edits away, or a known tag of fewer than three letters, is not guessed
+        ("v=DMARC1; p=reject; foo=1", []),
+        ("v=DMARC1; p=reject; sp=none; spp=none", []),
+        # the known tag is there already: the other is some extension, not a typo
+        ("v=DMARC1; p=reject; rua=mailto:d@x.com; rub=x", []),
+    ],
+)
+def test_misspelt_tags(text: str, misspelt: list[tuple[str, str]]) -> None:
+    assert parse(text).misspellings() == misspelt
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (" v=DMARC1; p=none", "white space"),
+        ('"v=DMARC1; p=reject"', "literal quotes"),
+        ('_dmarc.example.gov text = "v=DMARC1; p=reject"', "resolver output"),
+        ("=DMARC1; p=quarantine", "tag name `v` is missing"),
+        ("v=dmarc1; p=none", "upper case"),
+        ("v=DMARC10; p=none", "`DMARC10`"),
+        ("v=spf1 -all", "SPF record"),
+        ("p=reject; v=DMARC1", "must begin with `v=DMARC1`"),
+    ],
+)
+def test_near_miss_reasons(text: str, fragment: str) -> None:
+    assert is_near_miss(text)
+    assert fragment in near_miss_reason(text)
