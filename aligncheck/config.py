@@ -9,7 +9,7 @@ skipped. Command-line values override the file. Unknown keys and bad values are 
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from functools import cache
 from pathlib import Path
@@ -17,77 +17,18 @@ from typing import Any
 
 from aligncheck.errors import AligncheckError
 from aligncheck.findings import Severity
+from aligncheck.options import BY_KEY, OptionError, config_form
 from aligncheck.parsing import Limits
 from aligncheck.plan import RunPlan
 from aligncheck.selection import SelectorError, normalize_selector
-from aligncheck.settings import MODELS, Settings
+from aligncheck.settings import Settings
 from aligncheck.sources import SourceError, Target, discover
 
 FILENAMES = (".aligncheck.toml", "pyproject.toml")
-FORMATS = ("text", "json", "sarif", "github", "gitlab", "junit")
 
 
 class ConfigError(AligncheckError):
     """A configuration file that cannot be used; the message names the file and key."""
-
-
-def _strings(value: Any) -> tuple[str, ...] | None:
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return tuple(value)
-    return None
-
-
-def _choice(*allowed: str) -> Callable[[Any], Any]:
-    return lambda value: value if value in allowed else None
-
-
-def _boolean(value: Any) -> Any:
-    return value if isinstance(value, bool) else None
-
-
-def _number(value: Any) -> Any:
-    ok = isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 120
-    return float(value) if ok else None
-
-
-def _positive_int(value: Any) -> Any:
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
-
-def _string(value: Any) -> Any:
-    return value if isinstance(value, str) and value else None
-
-
-# key → (Settings field, validator returning the value or None, what it must be)
-KEYS: dict[str, tuple[str, Callable[[Any], Any], str]] = {
-    "select": ("select", _strings, "a list of rule codes, prefixes or names"),
-    "ignore": ("ignore", _strings, "a list of rule codes, prefixes or names"),
-    "fail-on": ("fail_on", _choice("error", "warning", "info"), "error, warning or info"),
-    "exit-zero": ("exit_zero", _boolean, "true or false"),
-    "format": ("output_format", _choice(*FORMATS), " or ".join(FORMATS)),
-    "output-file": ("output_file", _string, "a file name"),
-    "statistics": ("statistics", _boolean, "true or false"),
-    "color": ("color", _choice("auto", "always", "never"), "auto, always or never"),
-    "model": ("model", _choice(*MODELS), " or ".join(MODELS)),
-    "nameservers": ("nameservers", _strings, "a list of HOST[:PORT]"),
-    "dns-timeout": ("dns_timeout", _number, "a number of seconds (0 to 120)"),
-    "concurrency": ("concurrency", _positive_int, "a positive whole number"),
-    "cache": ("cache", _boolean, "true or false"),
-    "offline": ("offline", _boolean, "true or false"),
-    "psl-private": ("psl_private", _boolean, "true or false"),
-    "snapshot": ("snapshot", _string, "a file name"),
-    "max-file-size": ("max_file_size", _positive_int, "a positive number of bytes"),
-    "include": ("include", _strings, "a list of glob patterns"),
-    "exclude": ("exclude", _strings, "a list of glob patterns"),
-    "respect-gitignore": ("respect_gitignore", _boolean, "true or false"),
-    "force-exclude": ("force_exclude", _boolean, "true or false"),
-    "skip-non-send-files": ("skip_non_send_files", _boolean, "true or false"),
-    "per-file-ignores": ("per_file_ignores", lambda v: v, "a table of glob = [codes]"),
-    "severity": ("severity", lambda v: v, "a table of code = level"),
-    "require-strict-alignment": ("require_strict_alignment", _boolean, "true or false"),
-    "envelope-domains": ("envelope_domains", _strings, "a list of domains"),
-}
-PATH_KEYS = ("snapshot", "output-file")
 
 
 def find_config(start: Path) -> Path | None:
@@ -143,21 +84,23 @@ def read_config(path: Path) -> dict[str, Any]:
 
 
 def _validate(path: Path, table: Mapping[str, Any]) -> dict[str, Any]:
+    """Configuration keys -> Settings fields, each value checked by its option."""
     values: dict[str, Any] = {}
     for key, raw in table.items():
-        if key not in KEYS:
+        option = BY_KEY.get(key)
+        if option is None:
             import difflib
 
-            close = difflib.get_close_matches(key.replace("_", "-"), KEYS, n=1, cutoff=0.75)
-            hint = f"did you mean `{close[0]}`?" if close else f"known: {', '.join(sorted(KEYS))}"
+            close = difflib.get_close_matches(key.replace("_", "-"), BY_KEY, n=1, cutoff=0.75)
+            hint = f"did you mean `{close[0]}`?" if close else f"known: {', '.join(sorted(BY_KEY))}"
             raise ConfigError(f"{path}: unknown key `{key}` ({hint})")
-        field_name, validate, expected = KEYS[key]
-        value = validate(raw)
-        if value is None:
-            raise ConfigError(f"{path}: `{key}` must be {expected}, not {raw!r}")
-        if key in PATH_KEYS:
+        try:
+            value = option.convert(raw)
+        except OptionError as exc:
+            raise ConfigError(f"{path}: `{key}` {exc}") from None
+        if option.kind == "path":
             value = str((path.parent / value).resolve())
-        values[field_name] = value
+        values[option.field] = value
     for key in ("select", "ignore"):
         for token in values.get(key, ()):
             _selector(path, key, token)
@@ -195,12 +138,11 @@ def _per_file_ignores(path: Path, raw: Any) -> tuple[tuple[str, tuple[str, ...]]
         raise ConfigError(f"{path}: `per-file-ignores` must be a table of glob = [codes]")
     result = []
     for glob, codes in raw.items():
-        selectors = _strings(codes)
-        if selectors is None:
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
             raise ConfigError(f"{path}: `per-file-ignores.{glob}` must be a list of rule codes")
-        for token in selectors:
+        for token in codes:
             _selector(path, f"per-file-ignores.{glob}", token)
-        result.append((glob, selectors))
+        result.append((glob, tuple(codes)))
     return tuple(result)
 
 
@@ -229,9 +171,8 @@ def settings_for(
     if config_file is not None:
         values.update(read_config(config_file))
         values["config_dir"] = str(config_file.parent.resolve())
+        values["config_file"] = str(config_file)
     values.update(overrides)
-    if "fail_on" in values and isinstance(values["fail_on"], str):
-        values["fail_on"] = Severity.parse(values["fail_on"])
     if "max_file_size" in values:
         values["limits"] = Limits(max_bytes=values.pop("max_file_size"))
     return replace(base or Settings(), **values)
@@ -280,14 +221,22 @@ def plan_run(
 
 
 def describe_settings(plan: RunPlan) -> str:
-    """`--show-settings`: the resolved settings of the run and of each file group."""
-    lines = ["[run]", *_fields(plan.settings)]
+    """`--show-settings`: the settings in force, written as a configuration file would hold
+    them: the run's own (output, exit status), then each group of files with the file that
+    governs it."""
+    lines = [f"# the run ({_source(plan.settings)})", *config_form(_values(plan.settings))]
     for settings, targets in plan.groups:
-        lines.append(f"\n[files governed by {settings.config_dir or 'no configuration file'}]")
-        lines += [f"  {target.path}" for target in targets]
-        lines += _fields(settings)
+        lines.append(f"\n# {len(targets)} file(s) governed by {_source(settings)}:")
+        lines += [f"#   {target.path}" for target in targets]
+        lines += config_form(_values(settings))
     return "\n".join(lines) + "\n"
 
 
-def _fields(settings: Settings) -> list[str]:
-    return [f"{f.name} = {getattr(settings, f.name)!r}" for f in fields(settings)]
+def _source(settings: Settings) -> str:
+    return settings.config_file or "no configuration file: the defaults"
+
+
+def _values(settings: Settings) -> dict[str, Any]:
+    values = {f.name: getattr(settings, f.name) for f in fields(settings)}
+    values["max_file_size"] = settings.limits.max_bytes
+    return values

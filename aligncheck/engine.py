@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -13,9 +12,9 @@ from aligncheck import suppressions
 from aligncheck.findings import Finding, Problem, Report
 from aligncheck.plan import RunPlan
 from aligncheck.rules import DNS_CODES, RULES, SEND_CHECKS, deliverability, organization, policy
-from aligncheck.selection import Selection, normalize_selector
+from aligncheck.selection import Decider
 from aligncheck.send import DnsSend, build_send, for_dns
-from aligncheck.settings import Settings, models_in_force
+from aligncheck.settings import ORG_MODELS, Settings, models_in_force
 from aligncheck.sources import (
     FileFilter,
     SourceError,
@@ -29,42 +28,44 @@ from aligncheck.sources import (
 if TYPE_CHECKING:  # imported when DNS is asked: offline runs never load them
     from aligncheck.resolver import AnswerTable, Question
 
-MODELS_ALL = models_in_force("both")
-
 
 @dataclass
 class _Run:
-    settings: Settings
-    selection: Selection
+    """Findings as the Decider lets them through. A problem found again at the same place
+    with the same message (a `defaults:` value shared by several sends) is one finding that
+    stands for every one of those sends."""
+
+    decider: Decider
     findings: list[Finding] = field(default_factory=list)
-    seen: set[tuple[str, int, int, str, str]] = field(default_factory=set)
-    _file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    _at: dict[tuple[str, int, int, str, str], int] = field(default_factory=dict)
 
-    def ignored_here(self, path: str, code: str) -> bool:
-        """per-file-ignores: globs relative to the configuration's directory."""
-        if not self.settings.per_file_ignores:
-            return False
-        if path not in self._file_ignores:
-            base = self.settings.config_dir or os.getcwd()
-            relative = os.path.relpath(os.path.abspath(path), base).replace(os.sep, "/")
-            self._file_ignores[path] = tuple(
-                normalize_selector(token)
-                for glob, tokens in self.settings.per_file_ignores
-                if fnmatch.fnmatch(relative, glob) or fnmatch.fnmatch(path, glob)
-                for token in tokens
-            )
-        return any(code.startswith(prefix) for prefix in self._file_ignores[path])
-
-    def add(self, path: str, send: int | None, problems: Iterable[Problem]) -> None:
-        overrides = dict(self.settings.severity)
+    def add(
+        self,
+        path: str,
+        problems: Iterable[Problem],
+        send: int | None = None,
+        send_line: int | None = None,
+    ) -> None:
         for problem in problems:
-            if not self.selection.enabled(problem.code) or self.ignored_here(path, problem.code):
+            rule = RULES[problem.code]
+            severity = self.decider.decide(path, rule.code, problem.severity or rule.severity)
+            if severity is None:
                 continue
             key = (path, problem.pos.line, problem.pos.column, problem.code, problem.message)
-            if key in self.seen:  # e.g. a `defaults:` value shared by many sends
+            sends = () if send is None else (send,)
+            lines = () if send_line is None else (send_line,)
+            if key in self._at:
+                index = self._at[key]
+                earlier = self.findings[index]
+                if send is not None and send not in earlier.sends:
+                    self.findings[index] = replace(
+                        earlier,
+                        severity=max(earlier.severity, severity),
+                        sends=earlier.sends + sends,
+                        send_lines=earlier.send_lines + lines,
+                    )
                 continue
-            self.seen.add(key)
-            rule = RULES[problem.code]
+            self._at[key] = len(self.findings)
             self.findings.append(
                 Finding(
                     path=path,
@@ -72,9 +73,11 @@ class _Run:
                     column=problem.pos.column,
                     rule=rule.code,
                     name=rule.name,
-                    severity=overrides.get(rule.code) or problem.severity or rule.severity,
+                    severity=severity,
                     message=problem.message,
                     send=send,
+                    sends=sends,
+                    send_lines=lines,
                 )
             )
 
@@ -142,8 +145,8 @@ def check_file(
     )
     if not (source.holds_send or source.reported_empty):
         return None
-    run = _Run(settings, Selection(settings.select, settings.ignore))
-    run.add(source.path, None, source.problems)
+    run = _Run(Decider(settings))
+    run.add(source.path, source.problems)
     result = FileResult(source.path)
     if source.comment_lines:
         result.suppressions = suppressions.from_comments(
@@ -152,8 +155,8 @@ def check_file(
     for raw in source.sends:
         send = build_send(source.path, raw)
         for send_check in SEND_CHECKS:
-            run.add(send.path, send.index, send_check(send))
-        run.add(send.path, send.index, organization.check(send, settings))
+            run.add(send.path, send_check(send), send.index, send.line)
+        run.add(send.path, organization.check(send, settings), send.index, send.line)
         result.suppressions.extend(suppressions.from_send(send))
         result.sends.append(for_dns(send))
     result.findings = run.findings
@@ -306,7 +309,7 @@ def snapshot_answers(sends: Sequence[DnsSend], settings: Settings) -> AnswerTabl
     """Live answers (never cached ones) to every question of both models, for a snapshot
     any model can use."""
     authors, envelopes = _domains(sends)
-    return ask_dns(authors, envelopes, MODELS_ALL, settings, cache=False)
+    return ask_dns(authors, envelopes, ORG_MODELS, settings, cache=False)
 
 
 def gather_answers(
@@ -324,13 +327,13 @@ def gather_answers(
 
 def _judge(results: list[FileResult], settings: Settings) -> Report:
     """DNS rules over the sends of all files, then suppressions, into one report."""
-    run = _Run(settings, Selection(settings.select, settings.ignore))
+    run = _Run(Decider(settings))
     errors = [result.error for result in results if result.error is not None]
     files = [result for result in results if result.error is None]
     sends = [send for result in files for send in result.sends]
     notes: list[str] = []
     queries = 0
-    enabled = run.selection.enabled
+    enabled = run.decider.selection.enabled
     dmarc = any(enabled(rule.code) for rule in policy.RULES)
     delivery = enabled("AC302")
     if (dmarc or delivery) and settings.offline:
@@ -346,9 +349,9 @@ def _judge(results: list[FileResult], settings: Settings) -> Report:
         )
         for send in sends:
             if dmarc:
-                run.add(send.path, send.index, policy.check(send, context))
+                run.add(send.path, policy.check(send, context), send.index, send.line)
             if delivery:
-                run.add(send.path, send.index, deliverability.check(send, answers))
+                run.add(send.path, deliverability.check(send, answers), send.index, send.line)
     dns_ran = (dmarc or delivery) and not settings.offline
 
     def ran(prefix: str) -> bool:
@@ -369,7 +372,7 @@ def _judge(results: list[FileResult], settings: Settings) -> Report:
         findings.extend(suppressions.apply(own, result.suppressions))
         for pos, index, message in suppressions.unused(result.suppressions, ran):
             before = len(run.findings)
-            run.add(result.path, index, [Problem("AC106", pos, message)])
+            run.add(result.path, [Problem("AC106", pos, message)], index)
             findings.extend(run.findings[before:])
     return Report(
         sorted(findings, key=Finding.sort_key),

@@ -37,7 +37,38 @@ class ModelExplanation:
             "envelope_org_domain": self.envelope_org_domain,
             "envelope_steps": list(self.envelope_steps),
             "aligned": self.aligned,
+            "records": self.records(),
         }
+
+    def records(self) -> list[dict[str, Any]]:
+        """Every DMARC record and near miss this model read, with its errors and the
+        reading this model's receivers apply."""
+        from aligncheck.dmarc.record import near_miss_reason
+
+        found: list[dict[str, Any]] = []
+        for state in self.discovery.examined if self.discovery else ():
+            name = f"_dmarc.{state.domain}"
+            for record in state.records:
+                found.append(
+                    {
+                        "name": name,
+                        "text": record.text,
+                        "problems": list(record.problems),
+                        "reading": record.reading(self.model),
+                        "misspelt_tags": [w for w, _ in record.misspellings()],
+                    }
+                )
+            for text in state.near_misses:
+                found.append(
+                    {
+                        "name": name,
+                        "text": text,
+                        "problems": [f"ignored by receivers: {near_miss_reason(text)}"],
+                        "reading": "not a DMARC record",
+                        "misspelt_tags": [],
+                    }
+                )
+        return found
 
 
 def explain(domain: str, envelope: str | None, settings: Settings) -> list[ModelExplanation]:
@@ -77,6 +108,15 @@ def _one(
     return ModelExplanation(model, found, None, org, steps, org == found.org_domain)
 
 
+def as_json(domain: str, envelope: str | None, results: list[ModelExplanation]) -> dict[str, Any]:
+    """`explain --format json`."""
+    return {
+        "domain": domain,
+        "envelope_domain": envelope,
+        "models": [result.as_dict() for result in results],
+    }
+
+
 def render_text(domain: str, envelope: str | None, results: list[ModelExplanation]) -> str:
     lines = [f"author domain: {domain}"] + ([f"envelope domain: {envelope}"] if envelope else [])
     for result in results:
@@ -84,6 +124,15 @@ def render_text(domain: str, envelope: str | None, results: list[ModelExplanatio
         d = result.discovery
         if d is not None:
             lines += [f"  {step}" for step in d.steps]
+            for record in result.records():
+                if record["problems"] or record["misspelt_tags"]:
+                    lines.append(f"  {record['name']} `{record['text']}`:")
+                    lines += [f"    error: {problem}" for problem in record["problems"]]
+                    lines += [
+                        f"    unknown tag `{tag}` (ignored by receivers)"
+                        for tag in record["misspelt_tags"]
+                    ]
+                    lines.append(f"    receivers read it as {record['reading']}")
             lines.append(f"  organizational domain: {d.org_domain}")
             lines.append(
                 f"  effective policy: {d.effective or 'no DMARC policy applies'}; aspf={d.aspf}"

@@ -62,6 +62,10 @@ class Finding:
     severity: Severity
     message: str
     send: int | None
+    # every send the finding stands for (several for a value written in `defaults:`), and
+    # the lines those sends start at
+    sends: tuple[int, ...] = field(default=(), compare=False)
+    send_lines: tuple[int, ...] = field(default=(), compare=False)
 
     def sort_key(self) -> tuple[str, int, int, str, int]:
         return (

@@ -1,11 +1,20 @@
-"""Which rules are on: --select / --ignore by code, code prefix or name (longest prefix wins)."""
+"""Whether and at what severity a finding is reported: `--select` / `--ignore` by code, code
+prefix or name (longest prefix wins), per-file ignores and severity overrides, decided in one
+place (`Decider.decide`)."""
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from aligncheck.errors import AligncheckError
+from aligncheck.findings import Severity
 from aligncheck.rules import CODE_BY_NAME, OFF_BY_DEFAULT, RULES
+
+if TYPE_CHECKING:
+    from aligncheck.settings import Settings
 
 
 class SelectorError(AligncheckError, ValueError):
@@ -44,3 +53,36 @@ class Selection:
             ignored = max((len(p) for p in self._ignore if code.startswith(p)), default=-1)
             self._cache[code] = selected > ignored
         return self._cache[code]
+
+
+class Decider:
+    """The one decision point for a run's findings (flake8's DecisionEngine): the selection,
+    then `per-file-ignores` (globs relative to the configuration file's directory), then
+    `severity` overrides."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.selection = Selection(settings.select, settings.ignore)
+        self._per_file = settings.per_file_ignores
+        self._base = settings.config_dir or os.getcwd()
+        self._overrides = dict(settings.severity)
+        self._file_ignores: dict[str, tuple[str, ...]] = {}
+
+    def decide(self, path: str, code: str, severity: Severity) -> Severity | None:
+        """The severity to report `code` at in `path` (given the finding's own), or None
+        when it is not reported."""
+        if not self.selection.enabled(code) or self._ignored_in(path, code):
+            return None
+        return self._overrides.get(code, severity)
+
+    def _ignored_in(self, path: str, code: str) -> bool:
+        if not self._per_file:
+            return False
+        if path not in self._file_ignores:
+            relative = os.path.relpath(os.path.abspath(path), self._base).replace(os.sep, "/")
+            self._file_ignores[path] = tuple(
+                normalize_selector(token)
+                for glob, tokens in self._per_file
+                if fnmatch.fnmatch(relative, glob) or fnmatch.fnmatch(path, glob)
+                for token in tokens
+            )
+        return any(code.startswith(prefix) for prefix in self._file_ignores[path])

@@ -53,6 +53,11 @@ class Send:
     envelope: Envelope | None
 
     @property
+    def line(self) -> int:
+        """The line the send's own mapping starts at."""
+        return self.raw.node.pos.line
+
+    @property
     def properties(self) -> dict[str, Entry]:
         return self.raw.properties
 
@@ -93,6 +98,7 @@ class DnsSend:
     author_pos: Pos
     envelope: Envelope | None
     trackbounces: bool | None
+    line: int  # where the send's mapping starts
 
     @property
     def envelope_domain(self) -> str | None:
@@ -109,6 +115,7 @@ def for_dns(send: Send) -> DnsSend:
         send.author.pos,
         send.envelope,
         send.boolean("trackbounces"),
+        send.line,
     )
 
 

@@ -8,11 +8,12 @@ from aligncheck.findings import Severity
 from aligncheck.parsing import Limits
 from aligncheck.sources import DEFAULT_INCLUDE
 
-MODELS = ("rfc7489", "rfc9989", "both")
+ORG_MODELS = ("rfc7489", "rfc9989")  # the two organizational-domain models (spec §2)
+MODEL_CHOICES = (*ORG_MODELS, "both")
 
 
 def models_in_force(model: str) -> tuple[str, ...]:
-    return ("rfc7489", "rfc9989") if model == "both" else (model,)
+    return ORG_MODELS if model == "both" else (model,)
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class Settings:
     output_file: str | None = None
     statistics: bool = False
     color: str = "auto"
+    quiet: bool = False
     # DNS
     model: str = "both"
     nameservers: tuple[str, ...] = ()
@@ -51,6 +53,7 @@ class Settings:
     stdin_filename: str | None = None
     limits: Limits = field(default_factory=Limits)
     config_dir: str | None = None  # globs in the config are relative to it
+    config_file: str | None = None  # the configuration file these settings come from
 
     def __post_init__(self) -> None:
         """A single string where a list is expected is one item (`Settings(ignore="AC404")`);

@@ -14,7 +14,6 @@ from aligncheck.dmarc import psl
 from aligncheck.dmarc.record import Policy, Record, is_dmarc, is_near_miss, parse
 from aligncheck.resolver import Lookup, Question, needed
 
-MODELS = ("rfc7489", "rfc9989")
 MAX_WALK = 8
 
 

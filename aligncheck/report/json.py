@@ -10,26 +10,28 @@ from __future__ import annotations
 import json
 
 from aligncheck import __version__
-from aligncheck.findings import Report, Severity
+from aligncheck.findings import Finding, Report, Severity
+
+
+def _finding(f: Finding) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "path": f.path,
+        "line": f.line,
+        "column": f.column,
+        "rule": f.rule,
+        "name": f.name,
+        "severity": str(f.severity),
+        "message": f.message,
+        "send": f.send,
+    }
+    if len(f.sends) > 1:  # a value from `defaults:`: the finding stands for every such send
+        entry["sends"] = list(f.sends)
+    return entry
 
 
 def render(report: Report, *, color: bool = False) -> str:
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    findings = ",\n    ".join(
-        dumps(
-            {
-                "path": f.path,
-                "line": f.line,
-                "column": f.column,
-                "rule": f.rule,
-                "name": f.name,
-                "severity": str(f.severity),
-                "message": f.message,
-                "send": f.send,
-            }
-        )
-        for f in report.findings
-    )
+    findings = ",\n    ".join(dumps(_finding(f)) for f in report.findings)
     summary = {
         "files": report.files,
         "sends": report.sends,

@@ -11,7 +11,7 @@ from aligncheck.findings import Report, Severity
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report, *, color: bool = False, quiet: bool = False) -> str:
     lines = []
     for f in report.findings:
         severity = f"[{f.severity}]"
@@ -19,20 +19,27 @@ def render(report: Report, *, color: bool = False) -> str:
         if color:
             severity = click.style(severity, fg=_COLORS[f.severity])
             code = click.style(code, bold=True)
-        lines.append(f"{f.path}:{f.line}:{f.column}: {code} {severity} {f.message}")
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+        stands_for = (
+            f" (for sends at lines {', '.join(map(str, f.send_lines))})"
+            if len(f.send_lines) > 1
+            else ""
+        )
+        lines.append(f"{f.path}:{f.line}:{f.column}: {code} {severity} {f.message}{stands_for}")
+    if not quiet:
+        lines.append(summary(report))
+    return "".join(f"{line}\n" for line in lines)
 
 
-def statistics(report: Report, *, color: bool = False) -> str:
+def statistics(report: Report, *, color: bool = False, quiet: bool = False) -> str:
     """Counts per rule, most frequent first, then the summary."""
     counts = Counter((f.rule, f.name) for f in report.findings)
     lines = [
         f"{count:>6}  {code}  {name}"
         for (code, name), count in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     ]
-    lines.append(summary(report))
-    return "\n".join(lines) + "\n"
+    if not quiet:
+        lines.append(summary(report))
+    return "".join(f"{line}\n" for line in lines)
 
 
 def summary(report: Report) -> str:

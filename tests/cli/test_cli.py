@@ -103,6 +103,15 @@ def test_selection_and_fail_on(
         ["check", "--format", "xml", "x.yaml"],
         ["nonsense"],
         ["rules", "AC999"],
+        ["check", "--fail-on", "fatal", "x.yaml"],
+        ["check", "--dns-timeout", "0.01", "x.yaml"],
+        ["check", "-", "-"],
+        ["check", "--offline", "--snapshot", "dns.json", "x.yaml"],
+        ["check", "--nameserver", "127.0.0.1", "--snapshot", "dns.json", "x.yaml"],
+        ["check", "--snapshot", "dns.json", "--no-snapshot", "x.yaml"],
+        ["check", "--nameserver", "bad host", "x.yaml"],
+        ["explain", "--offline", "example.com"],
+        ["snapshot", "x.yaml"],
     ],
 )
 def test_usage_errors_exit_two_with_one_line(
@@ -111,7 +120,15 @@ def test_usage_errors_exit_two_with_one_line(
     status, _, err = run(capsys, *argv)
     assert status == 2
     assert "Traceback" not in err
-    assert err.strip()
+    assert err.count("\n") == 1 and err.startswith("aligncheck: error: "), err
+
+
+def test_quiet_prints_findings_only(capsys: pytest.CaptureFixture[str], bad_file: Path) -> None:
+    _, loud, loud_err = run(capsys, "check", "--offline", str(bad_file))
+    status, quiet, quiet_err = run(capsys, "check", "--offline", "-q", str(bad_file))
+    assert status == 1
+    assert quiet == "".join(line + "\n" for line in loud.splitlines()[:-1])
+    assert loud_err and not quiet_err  # the offline note is a note
 
 
 def test_missing_path_is_one_line_and_exit_two_other_files_still_checked(

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from aligncheck.cli import main
+from aligncheck.config import read_config
 
 BAD = "from: a@example.com\nenvelope: b@example.com\ndsn:\n  notify: failure\n  ret: FULL\n"
 
@@ -107,9 +108,24 @@ def test_show_settings(project: Path, capsys: pytest.CaptureFixture[str]) -> Non
     (project / ".aligncheck.toml").write_text('model = "rfc9989"\nnameservers = ["127.0.0.1:53"]\n')
     status, out, _ = run(capsys, "--show-settings", "--dns-timeout", "2", "mail")
     assert status == 0
-    assert "model = 'rfc9989'" in out
-    assert "dns_timeout = 2.0" in out
-    assert "mail/a.yaml" in out
+    assert 'model = "rfc9989"\n' in out
+    assert "dns-timeout = 2.0\n" in out
+    assert 'fail-on = "error"\n' in out
+    assert "#   mail/a.yaml\n" in out
+    assert f"governed by {project / '.aligncheck.toml'}:" in out
+    assert "Severity." not in out and "Limits(" not in out
+    # what it prints is a configuration file aligncheck reads back
+    group = out[out.index("#   mail/a.yaml\n") :]
+    (project / "shown.toml").write_text(group)
+    shown = read_config(project / "shown.toml")
+    assert shown["model"] == "rfc9989" and shown["dns_timeout"] == 2.0
+
+
+def test_show_settings_needs_no_path(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = run(capsys, "--show-settings")
+    assert status == 0
+    assert out.startswith("# the run (")
+    assert "concurrency = 256\n" in out
 
 
 @pytest.mark.parametrize(

@@ -175,3 +175,31 @@ def test_color(
 
 def test_rules_doc_is_generated_from_the_registry() -> None:
     assert (ROOT / "docs" / "rules.md").read_text() == docs.markdown(list(RULES.values()))
+
+
+DEFAULTS_FILE = (
+    "defaults:\n"
+    "  envelope: Bounces <b@example.com>\n"
+    "sends:\n"
+    "  - from: a@example.com\n"
+    "  - from: b@example.com\n"
+    "  - from: c@example.com\n"
+    "    envelope: c@example.com\n"
+)
+
+
+def test_a_finding_from_defaults_says_which_sends_it_stands_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "sends.yaml"
+    path.write_text(DEFAULTS_FILE)
+    main(["check", "--offline", "-q", str(path)])
+    text = capsys.readouterr().out
+    assert text == (
+        f"{path}:2:13: AC300 [error] envelope `Bounces <b@example.com>` is invalid: display "
+        "names and angle brackets are not allowed (write `b@example.com`) "
+        "(for sends at lines 4, 5)\n"
+    )
+    main(["check", "--offline", "--format", "json", str(path)])
+    [finding] = json.loads(capsys.readouterr().out)["findings"]
+    assert (finding["send"], finding["sends"]) == (0, [0, 1])

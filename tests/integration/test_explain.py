@@ -13,6 +13,7 @@ ZONES = {
     ".": [
         '_dmarc.example.com. TXT "v=DMARC1; p=reject"',
         '_dmarc.mail.example.com. TXT "v=DMARC1; p=quarantine; aspf=s"',
+        '_dmarc.flawed.example. TXT "v=DMARC1; p=rejekt; rua=mailto:d@flawed.example; apsf=s"',
     ]
 }
 
@@ -133,3 +134,21 @@ def test_readme_explain_example_is_real_output(
         assert capsys.readouterr().out == shown
     finally:
         nsd.serve(ZONES)
+
+
+def test_explain_shows_record_errors_and_the_reading(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out = explain(server, capsys, "flawed.example", "--model", "rfc7489")
+    assert status == 0  # no envelope: nothing to misalign
+    assert (
+        "  _dmarc.flawed.example `v=DMARC1; p=rejekt; rua=mailto:d@flawed.example; apsf=s`:\n"
+        in out
+    )
+    assert "    error: invalid `p=rejekt` (use none or quarantine or reject)\n" in out
+    assert "    unknown tag `apsf` (ignored by receivers)\n" in out
+    assert "    receivers read it as `p=none` (a valid `rua` URI keeps the record)\n" in out
+    _, out = explain(server, capsys, "flawed.example", "--format", "json")
+    [record] = json.loads(out)["models"][0]["records"]
+    assert record["reading"].startswith("`p=none`")
+    assert record["misspelt_tags"] == ["apsf"]

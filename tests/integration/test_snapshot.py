@@ -129,3 +129,24 @@ def test_snapshot_honours_the_configuration_file(
     status = main(["snapshot", "--isolated", "-o", "other.json", "sends.yaml"])
     assert status == 2
     assert "no nameserver in" in capsys.readouterr().err
+
+
+def test_the_command_line_beats_a_configured_snapshot(
+    nsd: NsdServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    nsd.serve({".": ZONE})
+    (tmp_path / ".aligncheck.toml").write_text('snapshot = "absent.json"\n')
+    (tmp_path / "sends.yaml").write_text(SENDS)
+    monkeypatch.chdir(tmp_path)
+    # the configured snapshot is used (and is missing)
+    assert main(["check", "sends.yaml"]) == 2
+    assert "absent.json" in capsys.readouterr().err
+    # --nameserver on the command line means live DNS
+    live = main(["check", "--nameserver", nsd.address, "--format", "json", "sends.yaml"])
+    assert live == 1 and json.loads(capsys.readouterr().out)["findings"]
+    # --no-snapshot with --offline: no DNS at all
+    assert main(["check", "--no-snapshot", "--offline", "sends.yaml"]) == 0
+    assert "offline: DNS rules skipped" in capsys.readouterr().err

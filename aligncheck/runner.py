@@ -1,0 +1,126 @@
+"""What each command does once its settings are known: plain functions that write their
+output and return the exit status (spec §4), so tests call them without a subprocess."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from aligncheck.errors import AligncheckError
+from aligncheck.findings import Report
+from aligncheck.plan import RunPlan
+from aligncheck.settings import Settings
+
+
+def use_color(choice: str, output_file: str | None) -> bool:
+    """`always` and `never` as said; `auto` on a terminal unless NO_COLOR is set."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR") or output_file:
+        return False
+    return sys.stdout.isatty()
+
+
+def exit_status(report: Report, settings: Settings) -> int:
+    if report.errors:
+        return 2
+    if settings.exit_zero:
+        return 0
+    return 1 if any(f.severity >= settings.fail_on for f in report.findings) else 0
+
+
+def _write(text: str, output_file: str | None, color: bool = False) -> None:
+    if output_file:
+        try:
+            Path(output_file).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise AligncheckError(f"cannot write {output_file}: {exc.strerror}") from None
+    else:
+        click.echo(text, nl=False, color=color)
+
+
+def run_check(plan: RunPlan) -> int:
+    """Check, write the report, and return the exit status."""
+    from aligncheck.engine import check_plan
+    from aligncheck.report import reporter
+    from aligncheck.report import text as text_report
+
+    settings = plan.settings
+    report = check_plan(plan)
+    color = use_color(settings.color, settings.output_file)
+    if settings.output_format == "text" and settings.statistics:
+        rendered = text_report.statistics(report, quiet=settings.quiet)
+    elif settings.output_format == "text":
+        rendered = text_report.render(report, color=color, quiet=settings.quiet)
+    else:
+        rendered = reporter(settings.output_format)(report, color=color)
+    _write(rendered, settings.output_file, color)
+    if not settings.quiet:
+        for note in report.notes:
+            click.echo(f"aligncheck: {note}", err=True)
+    for error in report.errors:
+        click.echo(f"aligncheck: error: {error}", err=True)
+    return exit_status(report, settings)
+
+
+def run_explain(
+    domain: str, envelope_domain: str | None, settings: Settings, output_format: str
+) -> int:
+    """Explain one author domain; 0 aligned (or no envelope), 1 not aligned, 2 a lookup
+    failed."""
+    from aligncheck.explain import as_json, explain, render_text
+
+    results = explain(domain, envelope_domain, settings)
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps(as_json(domain, envelope_domain, results), indent=2))
+    else:
+        click.echo(render_text(domain, envelope_domain, results), nl=False)
+    if any(result.failure for result in results):
+        return 2
+    return 1 if any(result.aligned is False for result in results) else 0
+
+
+def run_snapshot(plan: RunPlan, output: str | None, compare_with: str | None) -> int:
+    """Record every answer the checks of the plan's files need (`output`), or compare DNS now
+    with a recorded snapshot (`compare_with`: exit 1 when anything changed)."""
+    from aligncheck.engine import gather_sends, snapshot_answers
+    from aligncheck.psl_version import psl_snapshot_version
+    from aligncheck.resolver import AnswerTable, snapshot
+
+    for error in plan.errors:
+        click.echo(f"aligncheck: error: {error}", err=True)
+    if plan.errors:
+        return 2
+    current = AnswerTable()
+    sends_count = 0
+    for settings, targets in plan.groups:
+        sends, errors = gather_sends([t.path for t in targets], settings)
+        for error in errors:
+            click.echo(f"aligncheck: error: {error}", err=True)
+        if errors:
+            return 2
+        sends_count += len(sends)
+        current.answers.update(snapshot_answers(sends, settings).answers)
+    if compare_with is not None:
+        recorded = snapshot.load(compare_with)
+        changes = snapshot.differences(recorded, current)
+        for line in changes:
+            click.echo(line)
+        click.echo(
+            f"{compare_with}: {len(changes)} answer(s) changed"
+            if changes
+            else f"{compare_with}: up to date ({len(current.answers)} answers)"
+        )
+        return 1 if changes else 0
+    assert output is not None
+    _write(snapshot.dumps(current, psl_snapshot_version()), output)
+    failed = sum(1 for answer in current.answers.values() if answer.failed)
+    click.echo(f"wrote {len(current.answers)} answers for {sends_count} sends to {output}")
+    if failed:
+        click.echo(f"aligncheck: {failed} lookup(s) failed and were recorded as failures", err=True)
+    return 1 if failed else 0
