@@ -178,6 +178,12 @@ def _serve_forever(argv: list[str] | None = None) -> int:
         Path(tempfile.mkdtemp(prefix="aligncheck-nsd-")), {".": zone_file_records(args.zonefile)}
     )
     server.port = args.port
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # `kill %1` and Ctrl-C both stop NSD before this exits
+
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGHUP, terminate)
     server.start()
     print(f"serving {args.zonefile} on 127.0.0.1:{args.port}; Ctrl-C stops", flush=True)
     try:

@@ -58,3 +58,56 @@ def test_readme_first_command_shows_dmarc_findings(
         if f["path"] in ("examples/welcome.yaml", "examples/order-confirmation.json")
     ]
     assert clean == []
+
+
+def test_serving_a_zone_file_stops_nsd_on_sigterm() -> None:
+    """The README's background NSD (`python -m tests.nsd ... &`, then `kill %1`)."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.nsd import free_port
+
+    root = Path(__file__).parents[2]
+    command = [sys.executable, "-m", "tests.nsd", "examples/dns/examples.zone"]
+    with subprocess.Popen(
+        [*command, "--port", str(free_port())], cwd=root, stdout=subprocess.PIPE, text=True
+    ) as server:
+        try:
+            assert server.stdout is not None
+            assert "serving" in server.stdout.readline()
+            children = _children(server.pid)
+            assert children, "NSD runs as a child of the serving process"
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=15)
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+                time.sleep(0.1)
+            assert not any(_alive(pid) for pid in children), "NSD was orphaned"
+        finally:
+            if server.poll() is None:
+                server.kill()
+
+
+def _stat(pid: int) -> list[str] | None:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2 :].split()  # state, ppid, ... after "(comm)"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _stat(int(entry.name))
+            if stat is not None and stat[1] == str(pid):
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    stat = _stat(pid)
+    return stat is not None and stat[0] != "Z"  # a zombie has exited already
