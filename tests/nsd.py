@@ -184,9 +184,9 @@ def _serve_forever(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, terminate)
     signal.signal(signal.SIGHUP, terminate)
-    server.start()
-    print(f"serving {args.zonefile} on 127.0.0.1:{args.port}; Ctrl-C stops", flush=True)
-    try:
+    try:  # a signal at any point from here on stops NSD
+        server.start()
+        print(f"serving {args.zonefile} on 127.0.0.1:{args.port}; Ctrl-C stops", flush=True)
         assert server.process is not None
         server.process.wait()
     except KeyboardInterrupt:
