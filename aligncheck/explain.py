@@ -5,12 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from aligncheck.dmarc import psl
-from aligncheck.dmarc.discovery import (
-    Discovery,
-    discover,
-    walk,
-)
+from aligncheck.dmarc.alignment import Alignment, OrgDomainOf, align, org_domain_finder
+from aligncheck.dmarc.discovery import Discovery, discover
 from aligncheck.resolver import AnswerTable, Failure, snapshot
 from aligncheck.settings import Settings, models_in_force
 
@@ -20,12 +16,14 @@ class ModelExplanation:
     model: str
     discovery: Discovery | None
     failure: str | None
-    envelope_org_domain: str | None = None
-    envelope_steps: tuple[str, ...] = ()
-    aligned: bool | None = None
+    alignment: Alignment | None = None  # the envelope's, when one is given
+
+    @property
+    def aligned(self) -> bool | None:
+        return None if self.alignment is None else self.alignment.aligned
 
     def as_dict(self) -> dict[str, Any]:
-        d = self.discovery
+        d, a = self.discovery, self.alignment
         return {
             "model": self.model,
             "failure": self.failure,
@@ -34,8 +32,8 @@ class ModelExplanation:
             "policy_domain": d.policy_domain if d else None,
             "effective_policy": d.effective if d else None,
             "aspf": d.aspf if d else None,
-            "envelope_org_domain": self.envelope_org_domain,
-            "envelope_steps": list(self.envelope_steps),
+            "envelope_org_domain": a.org_domain if a else None,
+            "envelope_steps": [a.found_by] if a and a.found_by else [],
             "aligned": self.aligned,
             "records": self.records(),
         }
@@ -82,11 +80,19 @@ def explain(domain: str, envelope: str | None, settings: Settings) -> list[Model
         if settings.snapshot is not None
         else ask_dns({domain}, envelopes, models, settings, delivery=False)
     )
-    return [_one(model, domain, envelope, answers, settings.psl_private) for model in models]
+    org_of = org_domain_finder(answers, settings.psl_private)
+    return [
+        _one(model, domain, envelope, org_of, answers, settings.psl_private) for model in models
+    ]
 
 
 def _one(
-    model: str, domain: str, envelope: str | None, answers: AnswerTable, psl_private: bool
+    model: str,
+    domain: str,
+    envelope: str | None,
+    org_of: OrgDomainOf,
+    answers: AnswerTable,
+    psl_private: bool,
 ) -> ModelExplanation:
     try:
         found = discover(model, answers, domain, psl_private)
@@ -94,18 +100,11 @@ def _one(
         return ModelExplanation(model, None, str(failure))
     if envelope is None:
         return ModelExplanation(model, found, None)
-    if found.aspf == "s":
-        return ModelExplanation(model, found, None, aligned=envelope == domain)
     try:
-        if model == "rfc9989":
-            tree = walk(answers, envelope)
-            org, steps = tree.org_domain, (f"DNS tree walk: {tree.reason}",)
-        else:
-            org = psl.org_domain(envelope, psl_private)
-            steps = ("Public Suffix List",)
+        alignment = align(found, envelope, org_of)
     except Failure as failure:
         return ModelExplanation(model, found, str(failure))
-    return ModelExplanation(model, found, None, org, steps, org == found.org_domain)
+    return ModelExplanation(model, found, None, alignment)
 
 
 def as_json(domain: str, envelope: str | None, results: list[ModelExplanation]) -> dict[str, Any]:
@@ -139,13 +138,10 @@ def render_text(domain: str, envelope: str | None, results: list[ModelExplanatio
             )
         if result.failure:
             lines.append(f"  lookup failed: {result.failure}")
-        if envelope and result.aligned is not None:
-            if result.envelope_org_domain:
-                how = "; ".join(result.envelope_steps)
-                lines.append(
-                    f"  envelope organizational domain: {result.envelope_org_domain} ({how})"
-                )
-            mode = "strict" if d and d.aspf == "s" else "relaxed"
-            verdict = "aligned" if result.aligned else "NOT aligned"
-            lines.append(f"  verdict: {verdict} ({mode})")
+        a = result.alignment
+        if a is not None:
+            if a.org_domain:
+                lines.append(f"  envelope organizational domain: {a.org_domain} ({a.found_by})")
+            verdict = "aligned" if a.aligned else "NOT aligned"
+            lines.append(f"  verdict: {verdict} ({a.mode})")
     return "\n".join(lines) + "\n"

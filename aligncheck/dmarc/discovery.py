@@ -49,6 +49,10 @@ class Discovery:
     def aspf(self) -> str:
         return self.policy.aspf if self.policy is not None else "r"
 
+    @property
+    def adkim(self) -> str:
+        return self.policy.adkim if self.policy is not None else "r"
+
 
 def dmarc_name(domain: str) -> str:
     return f"_dmarc.{domain}"
@@ -228,11 +232,3 @@ def _discover_9989(lookup: Lookup, domain: str) -> Discovery:
     return Discovery(
         "rfc9989", domain, tree.org_domain, tree.states, chosen, policy, effective, tuple(steps)
     )
-
-
-def envelope_org_domain(model: str, lookup: Lookup, domain: str, psl_private: bool) -> str:
-    """The organizational domain of an envelope domain, walked from itself (RFC 9989) or
-    from the PSL (RFC 7489). Raises Failure."""
-    if model == "rfc7489":
-        return psl.org_domain(domain, psl_private)
-    return walk(lookup, domain).org_domain

@@ -12,6 +12,7 @@ from aligncheck.rules.base import Rule
 from aligncheck.rules.lookups import failure_problem
 
 if TYPE_CHECKING:  # the checks import them when they run: offline runs never load them
+    from aligncheck.dmarc.alignment import Alignment, OrgDomainOf
     from aligncheck.dmarc.discovery import Discovery, NameState
     from aligncheck.resolver import AnswerTable, Failure
     from aligncheck.send import DnsSend
@@ -192,7 +193,7 @@ class DnsContext:
     require_strict: bool = False
     _discoveries: dict[tuple[str, str], Discovery | Failure] = field(default_factory=dict)
     _reported: set[tuple[str, str, str]] = field(default_factory=set)
-    _envelope_orgs: dict[tuple[str, str], str | Failure] = field(default_factory=dict)
+    _org_of: OrgDomainOf | None = None
 
     def discovery(self, model: str, domain: str) -> Discovery:
         from aligncheck.dmarc.discovery import discover
@@ -209,23 +210,13 @@ class DnsContext:
             raise found
         return found
 
-    def envelope_org(self, model: str, domain: str) -> str:
-        """An envelope domain's organizational domain under `model` (walked once per run)."""
-        from aligncheck.dmarc.discovery import envelope_org_domain
-        from aligncheck.resolver import Failure
+    def align(self, discovery: Discovery, domain: str) -> Alignment:
+        """AC301's judgement of a MAIL FROM domain (envelope walks remembered per run)."""
+        from aligncheck.dmarc.alignment import align, org_domain_finder
 
-        key = (model, domain)
-        if key not in self._envelope_orgs:
-            try:
-                self._envelope_orgs[key] = envelope_org_domain(
-                    model, self.lookup, domain, self.psl_private
-                )
-            except Failure as failure:
-                self._envelope_orgs[key] = failure
-        found = self._envelope_orgs[key]
-        if isinstance(found, Failure):
-            raise found
-        return found
+        if self._org_of is None:
+            self._org_of = org_domain_finder(self.lookup, self.psl_private)
+        return align(discovery, domain, self._org_of, require_strict=self.require_strict)
 
     def first_time(self, path: str, domain: str) -> bool:
         key = ("AC5xx", path, domain)
@@ -384,27 +375,15 @@ def _bounce_host(
 @dataclass(frozen=True)
 class Verdict:
     discovery: Discovery
-    why_not: str | None  # None when aligned
+    alignment: Alignment
+
+    @property
+    def why_not(self) -> str | None:
+        return self.alignment.why_not
 
 
 def _verdict(discovery: Discovery, domain: str, ctx: DnsContext) -> Verdict:
-    author = discovery.domain
-    if discovery.aspf == "s" or ctx.require_strict:
-        aligned = domain == author
-        why = (
-            "aspf=s (strict)"
-            if discovery.aspf == "s"
-            else "strict alignment (required by `require-strict-alignment`)"
-        )
-        return Verdict(discovery, None if aligned else f"{why} needs `{author}` exactly")
-    envelope_org = ctx.envelope_org(discovery.model, domain)
-    if envelope_org == discovery.org_domain:
-        return Verdict(discovery, None)
-    return Verdict(
-        discovery,
-        f"aspf=r (relaxed) needs the same organizational domain: "
-        f"`{envelope_org}` vs `{discovery.org_domain}`",
-    )
+    return Verdict(discovery, ctx.align(discovery, domain))
 
 
 def _misaligned(pos: Pos, domain: str, author: str, verdicts: list[Verdict]) -> Iterator[Problem]:
