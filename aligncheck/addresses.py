@@ -6,6 +6,7 @@ codec, which turns `faß.de` into `fass.de`) to lower-case A-labels.
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
 from dataclasses import dataclass
@@ -168,12 +169,20 @@ def _check_local_part(local: str) -> None:
             raise AddressError(f"local part `{local}` holds characters that need quoting")
 
 
-class AuthorProblem(Exception):
-    """Why a From value yields no usable author domain: a rule code and a message."""
+class AuthorIssue(enum.Enum):
+    """Why a From value yields no usable author domain (rules/author.py names the rule)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    MULTIPLE = "multiple"  # several mailboxes or fields, or group syntax
+    INVALID = "invalid"  # unparsable, no domain, a domain literal, an invalid domain
+    UNRESOLVED = "unresolved"  # the domain holds a personalization variable
+
+
+class AuthorProblem(Exception):
+    """A From value yields no usable author domain: what kind of problem, and a message."""
+
+    def __init__(self, kind: AuthorIssue, message: str) -> None:
         super().__init__(message)
-        self.code = code
+        self.kind = kind
         self.message = message
 
 
@@ -188,24 +197,25 @@ _SIMPLE_ADDRESS = re.compile(
 def parse_from(value: str) -> Mailbox:
     """The single author mailbox of an RFC 5322 From value (header field body).
 
-    Raises AuthorProblem with AC201 (several mailboxes, group), AC202 (unusable) or AC203
-    (domain holds a personalization variable).
+    Raises AuthorProblem: several mailboxes or a group (MULTIPLE), unusable (INVALID), or a
+    domain holding a personalization variable (UNRESOLVED).
     """
     result = _parse_from_cached(value)
-    if isinstance(result, AuthorProblem):
-        raise AuthorProblem(result.code, result.message)
+    if isinstance(result, tuple):
+        raise AuthorProblem(*result)
     return result
 
 
 @functools.lru_cache(maxsize=16384)
-def _parse_from_cached(value: str) -> Mailbox | AuthorProblem:
+def _parse_from_cached(value: str) -> Mailbox | tuple[AuthorIssue, str]:
+    """The mailbox, or (kind, message): plain values, so the cache holds no exceptions."""
     simple = _simple_from(value)
     if simple is not None:
         return simple
     try:
         return _parse_from(value)
     except AuthorProblem as problem:
-        return problem
+        return problem.kind, problem.message
 
 
 def _simple_from(value: str) -> Mailbox | None:
@@ -234,36 +244,46 @@ def _parse_from(value: str) -> Mailbox:
         groups = header.groups
         defects = header.defects
     except Exception as exc:  # the stdlib parser has crashed on odd input before
-        raise AuthorProblem("AC202", f"From `{value}` cannot be parsed ({exc})") from None
+        raise AuthorProblem(
+            AuthorIssue.INVALID, f"From `{value}` cannot be parsed ({exc})"
+        ) from None
     if any(group.display_name is not None for group in groups):
-        raise AuthorProblem("AC201", f"From `{value}` uses group syntax: no single author domain")
+        raise AuthorProblem(
+            AuthorIssue.MULTIPLE, f"From `{value}` uses group syntax: no single author domain"
+        )
     addresses = [address for group in groups for address in group.addresses]
     if len(addresses) > 1:
         raise AuthorProblem(
-            "AC201", f"From holds {len(addresses)} mailboxes: DMARC needs exactly one author"
+            AuthorIssue.MULTIPLE,
+            f"From holds {len(addresses)} mailboxes: DMARC needs exactly one author",
         )
     written = _written_address(value)
     if _ENCODED_WORD.search(written):
-        raise AuthorProblem("AC202", f"encoded-word inside the address `{written}` (RFC 2047 §5)")
+        raise AuthorProblem(
+            AuthorIssue.INVALID, f"encoded-word inside the address `{written}` (RFC 2047 §5)"
+        )
     if not addresses:
-        raise AuthorProblem("AC202", "From holds no address")
+        raise AuthorProblem(AuthorIssue.INVALID, "From holds no address")
     address = addresses[0]
     domain: str = address.domain
     if written.endswith("."):
-        raise AuthorProblem("AC202", f"domain of `{written}` ends with a dot")
+        raise AuthorProblem(AuthorIssue.INVALID, f"domain of `{written}` ends with a dot")
     if any(isinstance(d, email_errors.InvalidHeaderDefect) for d in defects) or not domain:
         reason = "no domain" if "@" not in written else "invalid address syntax"
-        raise AuthorProblem("AC202", f"From `{value}` cannot be used: {reason}")
+        raise AuthorProblem(AuthorIssue.INVALID, f"From `{value}` cannot be used: {reason}")
     if domain.startswith("["):
-        raise AuthorProblem("AC202", f"domain literal `{domain}`: DMARC needs a domain name")
+        raise AuthorProblem(
+            AuthorIssue.INVALID, f"domain literal `{domain}`: DMARC needs a domain name"
+        )
     if VARIABLE.search(domain):
         raise AuthorProblem(
-            "AC203", f"author domain `{domain}` holds a personalization variable: not checked"
+            AuthorIssue.UNRESOLVED,
+            f"author domain `{domain}` holds a personalization variable: not checked",
         )
     try:
         return Mailbox(address.username, address_domain(domain))
     except AddressError as exc:
-        raise AuthorProblem("AC202", str(exc)) from None
+        raise AuthorProblem(AuthorIssue.INVALID, str(exc)) from None
 
 
 def _written_address(value: str) -> str:

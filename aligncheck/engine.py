@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from aligncheck import suppressions
 from aligncheck.findings import Finding, Problem, Report
 from aligncheck.plan import RunPlan
-from aligncheck.rules import DNS_CODES, RULES, SEND_CHECKS, deliverability, organization, policy
+from aligncheck.rules import DNS_CODES, DNS_GROUPS, RULES, SEND_GROUPS, codes_of
+from aligncheck.rules import input as input_rules
+from aligncheck.rules.base import DnsGroup, DnsRun, Domains
 from aligncheck.selection import Decider
 from aligncheck.send import DnsSend, build_send, for_dns
 from aligncheck.settings import ORG_MODELS, Settings, models_in_force
@@ -26,7 +28,14 @@ from aligncheck.sources import (
 )
 
 if TYPE_CHECKING:  # imported when DNS is asked: offline runs never load them
-    from aligncheck.resolver import AnswerTable, Question
+    from aligncheck.resolver import AnswerTable
+
+
+class RuleOwnershipError(AssertionError):
+    """A check reported a code its group does not declare: a bug, never the user's input."""
+
+
+INPUT_CODES = codes_of(input_rules)
 
 
 @dataclass
@@ -43,10 +52,16 @@ class _Run:
         self,
         path: str,
         problems: Iterable[Problem],
+        owner: frozenset[str],
         send: int | None = None,
         send_line: int | None = None,
     ) -> None:
+        """Record `problems`, which a group that declares the codes `owner` reported."""
         for problem in problems:
+            if problem.code not in owner:
+                raise RuleOwnershipError(
+                    f"{problem.code} was reported by a group that does not declare it"
+                )
             rule = RULES[problem.code]
             severity = self.decider.decide(path, rule.code, problem.severity or rule.severity)
             if severity is None:
@@ -146,7 +161,7 @@ def check_file(
     if not (source.holds_send or source.reported_empty):
         return None
     run = _Run(Decider(settings))
-    run.add(source.path, source.problems)
+    run.add(source.path, input_rules.file_problems(source.problems), INPUT_CODES)
     result = FileResult(source.path)
     if source.comment_lines:
         result.suppressions = suppressions.from_comments(
@@ -154,9 +169,8 @@ def check_file(
         )
     for raw in source.sends:
         send = build_send(source.path, raw)
-        for send_check in SEND_CHECKS:
-            run.add(send.path, send_check(send), send.index, send.line)
-        run.add(send.path, organization.check(send, settings), send.index, send.line)
+        for group in SEND_GROUPS:
+            run.add(send.path, group.check(send, settings), codes_of(group), send.index, send.line)
         result.suppressions.extend(suppressions.from_send(send))
         result.sends.append(for_dns(send))
     result.findings = run.findings
@@ -259,70 +273,47 @@ def check_send(send: Mapping[str, Any], settings: Settings | None = None) -> lis
 
 
 def ask_dns(
-    authors: set[str],
-    envelopes: set[str],
+    domains: Domains,
     models: Sequence[str],
     settings: Settings,
+    groups: Sequence[DnsGroup] = DNS_GROUPS,
     *,
-    dmarc: bool = True,
-    delivery: bool = True,
     cache: bool | None = None,
 ) -> AnswerTable:
-    """Every answer the checks need, in two rounds: first all TXT walks and MX at once, then
-    the few questions that depend on those answers (A/AAAA for an MX-less envelope domain,
-    author existence for RFC 9989's `np`). No round waits on more than one round trip."""
+    """Every answer the groups need, in two rounds: first every question known from the
+    domains (DMARC walks, MX), then the few that depend on those answers (A/AAAA for an
+    MX-less envelope domain, author existence for RFC 9989's `np`)."""
     from aligncheck.resolver import AnswerTable, ResolverConfig, resolve_all
 
-    if not authors and not envelopes:
+    if not domains or not groups:
         return AnswerTable()
-    from aligncheck.dmarc.discovery import followups, questions
-
     config = ResolverConfig(
         settings.nameservers,
         settings.dns_timeout,
         settings.concurrency,
         settings.cache if cache is None else cache,
     )
-    first: set[Question] = set()
-    if delivery:
-        first.update(deliverability.questions(envelopes))
-    if dmarc:
-        for model in models:
-            first.update(questions(model, authors, envelopes, settings.psl_private))
+    first = {q for group in groups for q in group.questions(domains, models, settings)}
     table = resolve_all(first, config)
-    second: set[Question] = set()
-    if delivery:
-        second.update(deliverability.followups(table, envelopes))
-    if dmarc:
-        for model in models:
-            second.update(followups(model, table, authors))
+    second = {q for group in groups for q in group.followups(table, domains, models, settings)}
     return resolve_all(second, config, table)
 
 
-def _domains(sends: Sequence[DnsSend]) -> tuple[set[str], set[str]]:
-    authors = {d for d in (s.author_domain for s in sends) if d is not None}
-    envelopes = {d for d in (s.envelope_domain for s in sends) if d is not None}
-    return authors, envelopes
-
-
 def snapshot_answers(sends: Sequence[DnsSend], settings: Settings) -> AnswerTable:
-    """Live answers (never cached ones) to every question of both models, for a snapshot
-    any model can use."""
-    authors, envelopes = _domains(sends)
-    return ask_dns(authors, envelopes, ORG_MODELS, settings, cache=False)
+    """Live answers (never cached ones) to every question of every DNS group under both
+    models, for a snapshot any run can use."""
+    return ask_dns(Domains.of(sends), ORG_MODELS, settings, cache=False)
 
 
 def gather_answers(
-    sends: Sequence[DnsSend], settings: Settings, *, dmarc: bool, delivery: bool
+    sends: Sequence[DnsSend], settings: Settings, groups: Sequence[DnsGroup]
 ) -> AnswerTable:
     """Answers from the snapshot when one is given (no network at all), else live DNS."""
     from aligncheck.resolver import snapshot
 
     if settings.snapshot is not None:
         return snapshot.load(settings.snapshot)
-    authors, envelopes = _domains(sends)
-    models = models_in_force(settings.model)
-    return ask_dns(authors, envelopes, models, settings, dmarc=dmarc, delivery=delivery)
+    return ask_dns(Domains.of(sends), models_in_force(settings.model), settings, groups)
 
 
 def _judge(results: list[FileResult], settings: Settings) -> Report:
@@ -334,25 +325,18 @@ def _judge(results: list[FileResult], settings: Settings) -> Report:
     notes: list[str] = []
     queries = 0
     enabled = run.decider.selection.enabled
-    dmarc = any(enabled(rule.code) for rule in policy.RULES)
-    delivery = enabled("AC302")
-    if (dmarc or delivery) and settings.offline:
+    groups = [g for g in DNS_GROUPS if any(enabled(rule.code) for rule in g.RULES)]
+    if groups and settings.offline:
         notes.append(f"offline: DNS rules skipped ({', '.join(DNS_CODES)})")
-    elif (dmarc or delivery) and sends:
-        answers = gather_answers(sends, settings, dmarc=dmarc, delivery=delivery)
+    elif groups and sends:
+        answers = gather_answers(sends, settings, groups)
         queries = answers.queries_sent
-        context = policy.DnsContext(
-            answers,
-            models_in_force(settings.model),
-            settings.psl_private,
-            settings.require_strict_alignment,
-        )
+        dns_run = DnsRun(answers, models_in_force(settings.model), settings)
         for send in sends:
-            if dmarc:
-                run.add(send.path, policy.check(send, context), send.index, send.line)
-            if delivery:
-                run.add(send.path, deliverability.check(send, answers), send.index, send.line)
-    dns_ran = (dmarc or delivery) and not settings.offline
+            for group in groups:
+                problems = group.check(send, dns_run)
+                run.add(send.path, problems, codes_of(group), send.index, send.line)
+    dns_ran = bool(groups) and not settings.offline
 
     def ran(prefix: str) -> bool:
         return any(
@@ -372,7 +356,8 @@ def _judge(results: list[FileResult], settings: Settings) -> Report:
         findings.extend(suppressions.apply(own, result.suppressions))
         for pos, index, message in suppressions.unused(result.suppressions, ran):
             before = len(run.findings)
-            run.add(result.path, [Problem("AC106", pos, message)], index)
+            problem = input_rules.unused_suppression(pos, message)
+            run.add(result.path, [problem], INPUT_CODES, index)
             findings.extend(run.findings[before:])
     return Report(
         sorted(findings, key=Finding.sort_key),

@@ -72,13 +72,15 @@ class ModelExplanation:
 def explain(domain: str, envelope: str | None, settings: Settings) -> list[ModelExplanation]:
     """Explain DMARC for an author domain (normalized) and an optional envelope domain."""
     from aligncheck.engine import ask_dns
+    from aligncheck.rules import policy
+    from aligncheck.rules.base import Domains
 
     models = models_in_force(settings.model)
     envelopes = {envelope} if envelope else set()
     answers = (
         snapshot.load(settings.snapshot)
         if settings.snapshot is not None
-        else ask_dns({domain}, envelopes, models, settings, delivery=False)
+        else ask_dns(Domains(frozenset({domain}), frozenset(envelopes)), models, settings, [policy])
     )
     org_of = org_domain_finder(answers, settings.psl_private)
     return [

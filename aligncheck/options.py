@@ -204,11 +204,16 @@ OPTIONS: tuple[Option, ...] = (
     # organization policies (rule options)
     Option(
         "require_strict_alignment",
-        "Judge every send in strict mode (AC301, AC304).",
+        "Judge every send in strict mode, whatever `aspf` says (AC301, AC304).",
         "bool",
         flags=None,
     ),
-    Option("envelope_domains", "Allowed envelope domains (AC306).", "list", flags=None),
+    Option(
+        "envelope_domains",
+        "The domains envelopes must lie at or below (AC306; the examples use example.com).",
+        "list",
+        flags=None,
+    ),
     # files
     Option(
         "max_file_size",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from aligncheck.addresses import (
     AddressError,
+    AuthorIssue,
     AuthorProblem,
     Mailbox,
     UnresolvedAddress,
@@ -168,7 +169,8 @@ def _author(raw: RawSend, headers: tuple[tuple[str, str, int], ...]) -> Author:
                 "mime",
                 mime_node.line_pos(froms[1][1]),
                 problem=AuthorProblem(
-                    "AC201", f"`mime` has {len(froms)} From header fields (RFC 5322 allows one)"
+                    AuthorIssue.MULTIPLE,
+                    f"`mime` has {len(froms)} From header fields (RFC 5322 allows one)",
                 ),
             )
         if froms:
@@ -184,7 +186,9 @@ def _author(raw: RawSend, headers: tuple[tuple[str, str, int], ...]) -> Author:
             if isinstance(address, Scalar) and isinstance(address.value, str):
                 return _parsed("from", address.pos, address.value)
             return Author(
-                "from", node.pos, problem=AuthorProblem("AC202", "`from` has no `address`")
+                "from",
+                node.pos,
+                problem=AuthorProblem(AuthorIssue.INVALID, "`from` has no `address`"),
             )
         return Author("from", node.pos)  # wrong type: AC102 reports it
     template = props.get("template")

@@ -6,6 +6,7 @@ error, exit status 2); a file that can be read but not parsed gives AC100 proble
 
 from __future__ import annotations
 
+import enum
 import fnmatch
 import os
 import sys
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from aligncheck.errors import AligncheckError
-from aligncheck.findings import FILE_START, Problem
+from aligncheck.findings import FILE_START, Pos
 from aligncheck.nodes import Entry, Map, Node, Scalar, Seq, kind_name
 from aligncheck.parsing import Limits, ParseError, decode, load_json, load_yaml
 
@@ -28,6 +29,24 @@ SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
 
 class SourceError(AligncheckError):
     """A path that cannot be read at all (missing, unreadable, a directory loop)."""
+
+
+class IssueKind(enum.Enum):
+    """What is wrong with a file as a whole; rules/input.py says which rule reports each."""
+
+    PARSE = "parse"  # not valid YAML/JSON, not UTF-8, too large, unsafe
+    STRUCTURE = "structure"  # not a send, a list of sends or a `sends:` mapping
+    TYPE = "type"  # a value of the wrong type where the file's structure needs one
+    UNKNOWN_KEY = "unknown-key"  # a key the file's structure does not know
+
+
+@dataclass(frozen=True)
+class Issue:
+    """A problem found while reading a file, before a rule names it."""
+
+    kind: IssueKind
+    pos: Pos
+    message: str
 
 
 @dataclass(frozen=True)
@@ -54,7 +73,7 @@ class RawSend:
 class SourceFile:
     path: str
     sends: list[RawSend] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Issue] = field(default_factory=list)
     holds_send: bool = False
     reported_empty: bool = False  # holds no send, and says so (AC101)
     # YAML lines that may hold `# aligncheck:` comments, and the first line of content.
@@ -196,8 +215,8 @@ def load(
     source = SourceFile(path)
     if len(data) > limits.max_bytes:
         source.problems.append(
-            Problem(
-                "AC100",
+            Issue(
+                IssueKind.PARSE,
                 FILE_START,
                 f"file is larger than the size limit of {limits.max_bytes} bytes",
             )
@@ -212,7 +231,7 @@ def load(
             _collect_comments(source, text)
         documents = load_json(text) if as_json else load_yaml(text, limits)
     except ParseError as exc:
-        source.problems.append(Problem("AC100", exc.pos, exc.message))
+        source.problems.append(Issue(IssueKind.PARSE, exc.pos, exc.message))
         source.holds_send = True
         return source
     for document in documents:
@@ -221,8 +240,8 @@ def load(
     _extract_sends(source, documents)
     if len(source.sends) > limits.max_sends:
         source.problems.append(
-            Problem(
-                "AC100",
+            Issue(
+                IssueKind.PARSE,
                 FILE_START,
                 f"file holds {len(source.sends)} sends, over the limit of {limits.max_sends}: "
                 "only the first are checked",
@@ -234,8 +253,8 @@ def load(
             return source
         source.reported_empty = True
         source.problems.append(
-            Problem(
-                "AC101",
+            Issue(
+                IssueKind.STRUCTURE,
                 FILE_START,
                 "no send found: expected a send, a list of sends or a mapping with `sends:` "
                 f"(a send has at least one of {', '.join(sorted(SEND_MARKERS))})",
@@ -282,14 +301,14 @@ def is_send(node: Node) -> bool:
     return isinstance(node, Map) and not SEND_MARKERS.isdisjoint(node.entries)
 
 
-def _duplicate_keys(root: Node) -> Iterator[Problem]:
+def _duplicate_keys(root: Node) -> Iterator[Issue]:
     stack = [root]
     while stack:
         node = stack.pop()
         if isinstance(node, Map):
             for entry in node.duplicates:
-                yield Problem(
-                    "AC100",
+                yield Issue(
+                    IssueKind.PARSE,
                     entry.key_pos,
                     f"duplicate key `{entry.key}`: which value SMTPeter uses is undefined "
                     "(aligncheck checks the last one)",
@@ -300,7 +319,7 @@ def _duplicate_keys(root: Node) -> Iterator[Problem]:
 
 
 def _extract_sends(source: SourceFile, documents: list[Node | None]) -> None:
-    rejected: list[Problem] = []
+    rejected: list[Issue] = []
     for document in documents:
         if document is None:
             continue
@@ -315,16 +334,16 @@ def _extract_sends(source: SourceFile, documents: list[Node | None]) -> None:
                     _add_send(source, item, {})
                 else:
                     source.problems.append(
-                        Problem(
-                            "AC101",
+                        Issue(
+                            IssueKind.STRUCTURE,
                             item.pos,
                             f"entry of a list of sends is {kind_name(item)}, not a mapping",
                         )
                     )
         else:
             rejected.append(
-                Problem(
-                    "AC101",
+                Issue(
+                    IssueKind.STRUCTURE,
                     document.pos,
                     f"document is {kind_name(document)} that is not a send, a list of sends "
                     "or a mapping with `sends:`",
@@ -341,8 +360,8 @@ def _add_sends_mapping(source: SourceFile, document: Map) -> None:
     for key, entry in document.entries.items():
         if key not in SENDS_MAPPING_KEYS:
             source.problems.append(
-                Problem(
-                    "AC103",
+                Issue(
+                    IssueKind.UNKNOWN_KEY,
                     entry.key_pos,
                     f"unknown key `{key}` beside `sends:` (expected sends, defaults, x-aligncheck)",
                 )
@@ -352,8 +371,8 @@ def _add_sends_mapping(source: SourceFile, document: Map) -> None:
         defaults = dict(defaults_node.entries)
     elif defaults_node is not None and not _is_null(defaults_node):
         source.problems.append(
-            Problem(
-                "AC102",
+            Issue(
+                IssueKind.TYPE,
                 defaults_node.pos,
                 f"`defaults` must be a mapping, not {kind_name(defaults_node)}",
             )
@@ -365,13 +384,19 @@ def _add_sends_mapping(source: SourceFile, document: Map) -> None:
                 _add_send(source, item, defaults)
             else:
                 source.problems.append(
-                    Problem(
-                        "AC101", item.pos, f"entry of `sends` is {kind_name(item)}, not a mapping"
+                    Issue(
+                        IssueKind.STRUCTURE,
+                        item.pos,
+                        f"entry of `sends` is {kind_name(item)}, not a mapping",
                     )
                 )
     elif sends is not None and not _is_null(sends):
         source.problems.append(
-            Problem("AC101", sends.pos, f"`sends` must be a list of sends, not {kind_name(sends)}")
+            Issue(
+                IssueKind.STRUCTURE,
+                sends.pos,
+                f"`sends` must be a list of sends, not {kind_name(sends)}",
+            )
         )
 
 

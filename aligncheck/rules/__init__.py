@@ -1,10 +1,13 @@
-"""The rule registry: every rule of the catalogue, and the checks that run on each send."""
+"""The rule registry: every rule of the catalogue, grouped by the module that owns it.
+
+A group may report only the codes it declares (DNS groups also AC600/AC601, which `lookups`
+declares for every lookup that fails); the engine drives the groups from here and checks that.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from types import ModuleType
 
-from aligncheck.findings import Problem
 from aligncheck.rules import (
     author,
     deliverability,
@@ -15,10 +18,7 @@ from aligncheck.rules import (
     policy,
 )
 from aligncheck.rules import input as input_rules
-from aligncheck.rules.base import Rule
-from aligncheck.send import Send
-
-SendCheck = Callable[[Send], Iterable[Problem]]
+from aligncheck.rules.base import DnsGroup, Rule, SendGroup
 
 _GROUPS = (input_rules, author, envelope, deliverability, organization, dsn, policy, lookups)
 RULES: dict[str, Rule] = dict(
@@ -26,13 +26,17 @@ RULES: dict[str, Rule] = dict(
 )
 CODE_BY_NAME: dict[str, str] = {rule.name: rule.code for rule in RULES.values()}
 
-# Checks that judge a send on its own, without DNS.
-SEND_CHECKS: tuple[SendCheck, ...] = (
-    input_rules.check,
-    author.check,
-    envelope.check,
-    dsn.check,
-)
+# Groups that judge a send on its own, without DNS, and groups that read DNS answers.
+SEND_GROUPS: tuple[SendGroup, ...] = (input_rules, author, envelope, dsn, organization)
+DNS_GROUPS: tuple[DnsGroup, ...] = (policy, deliverability)
+
+
+def codes_of(group: ModuleType | SendGroup | DnsGroup) -> frozenset[str]:
+    """The codes a group may report."""
+    own = frozenset(rule.code for rule in group.RULES)
+    if group in DNS_GROUPS:
+        return own | frozenset(rule.code for rule in lookups.RULES)
+    return own
 
 
 OFF_BY_DEFAULT: frozenset[str] = frozenset(
@@ -47,4 +51,14 @@ def lookup(code_or_name: str) -> Rule | None:
     return RULES.get(code)
 
 
-__all__ = ["CODE_BY_NAME", "DNS_CODES", "OFF_BY_DEFAULT", "RULES", "SEND_CHECKS", "Rule", "lookup"]
+__all__ = [
+    "CODE_BY_NAME",
+    "DNS_CODES",
+    "DNS_GROUPS",
+    "OFF_BY_DEFAULT",
+    "RULES",
+    "SEND_GROUPS",
+    "Rule",
+    "codes_of",
+    "lookup",
+]

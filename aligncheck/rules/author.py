@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from aligncheck.addresses import AuthorIssue
 from aligncheck.findings import Problem, Severity
 from aligncheck.rules.base import Rule
 from aligncheck.send import Send
+from aligncheck.settings import Settings
 
 RULES = [
     Rule(
@@ -59,10 +61,17 @@ RULES = [
 ]
 
 
-def check(send: Send) -> Iterator[Problem]:
+AUTHOR_CODES = {
+    AuthorIssue.MULTIPLE: "AC201",
+    AuthorIssue.INVALID: "AC202",
+    AuthorIssue.UNRESOLVED: "AC203",
+}
+
+
+def check(send: Send, settings: Settings) -> Iterator[Problem]:
     author = send.author
     if author.problem is not None:
-        yield Problem(author.problem.code, author.pos, author.problem.message)
+        yield Problem(AUTHOR_CODES[author.problem.kind], author.pos, author.problem.message)
     elif author.source == "none":
         where = "`mime` has no From header" if "mime" in send.properties else "no `from`"
         yield Problem(

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from aligncheck.findings import Problem, Severity
-from aligncheck.rules.base import Rule
+from aligncheck.rules.base import DnsRun, Domains, Rule
 from aligncheck.rules.lookups import failure_problem
 
 if TYPE_CHECKING:
     from aligncheck.resolver import Lookup, Question
     from aligncheck.send import DnsSend
+    from aligncheck.settings import Settings
 
 RULES = [
     Rule(
@@ -35,15 +36,17 @@ RULES = [
 ]
 
 
-def questions(envelope_domains: set[str]) -> Iterator[Question]:
+def questions(domains: Domains, models: Sequence[str], settings: Settings) -> Iterator[Question]:
     """First round: the MX of each envelope domain."""
-    for domain in envelope_domains:
+    for domain in domains.envelopes:
         yield domain, "MX"
 
 
-def followups(lookup: Lookup, envelope_domains: set[str]) -> Iterator[Question]:
+def followups(
+    lookup: Lookup, domains: Domains, models: Sequence[str], settings: Settings
+) -> Iterator[Question]:
     """Second round: A and AAAA, only where MX gave no data (the implicit MX)."""
-    for domain in envelope_domains:
+    for domain in domains.envelopes:
         answer = lookup.answer(domain, "MX")
         if answer is not None and answer.kind == "nodata":
             yield domain, "A"
@@ -72,7 +75,7 @@ def _is_null_mx(record: str) -> bool:
     return preference == "0" and exchange.strip() in (".", "")
 
 
-def check(send: DnsSend, lookup: Lookup) -> Iterator[Problem]:
+def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     envelope = send.envelope
     if envelope is None or envelope.mailbox is None:
         return
@@ -80,7 +83,7 @@ def check(send: DnsSend, lookup: Lookup) -> Iterator[Problem]:
 
     domain = envelope.mailbox.domain
     try:
-        reason = undeliverable(lookup, domain)
+        reason = undeliverable(run.lookup, domain)
     except Failure as failure:
         yield failure_problem(failure, envelope.pos, f"the deliverability check of `{domain}`")
         return

@@ -16,6 +16,13 @@ def _records(records: Records) -> str:
     return "".join(f"{name} {rdtype} {value}\n" for name, rdtype, value in records)
 
 
+def options_text(rule: Rule) -> str:
+    """The configuration keys that change what the rule does, with their help."""
+    from aligncheck.options import BY_KEY
+
+    return "; ".join(f"`{key}`: {BY_KEY[key].help}" for key in rule.options)
+
+
 def _indent(text: str) -> str:
     return "".join(f"    {line}\n" for line in text.splitlines())
 
@@ -35,7 +42,7 @@ def page(rule: Rule) -> str:
         f"{rule.summary}\n\n{rule.description}\n\n",
     ]
     if rule.options:
-        parts.append(f"Options: {rule.options}\n\n")
+        parts.append(f"Options: {options_text(rule)}\n\n")
     parts.append("Fails:\n" + _indent(rule.failing))
     if rule.dns:
         parts.append("  with DNS:\n" + _indent(_records(rule.dns)))
@@ -81,7 +88,7 @@ def markdown(selected: Sequence[Rule]) -> str:
     for r in selected:
         dns = "" if not r.needs_dns else " Needs DNS."
         off = "" if r.default_enabled else " Off unless selected."
-        options = f"Options: {r.options}\n\n" if r.options else ""
+        options = f"Options: {options_text(r)}\n\n" if r.options else ""
         parts.append(
             f"\n## {r.code} {r.name}\n\nSeverity: {r.severity}.{dns}{off}\n\n{r.summary}\n\n"
             f"{r.description}\n\n{options}Fails:\n\n```yaml\n{r.failing}```\n"

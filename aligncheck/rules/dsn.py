@@ -11,6 +11,7 @@ from aligncheck.nodes import Map, Scalar
 from aligncheck.rules.base import Rule
 from aligncheck.rules.input import recipient_addresses
 from aligncheck.send import Send
+from aligncheck.settings import Settings
 
 _ENV = "from: info@example.com\nenvelope: bounces@example.com\n"
 
@@ -145,7 +146,7 @@ def parse_notify(value: str) -> Notify:
     return Notify(None, keywords, ",".join(keywords), tuple(flaws))
 
 
-def check(send: Send) -> Iterator[Problem]:
+def check(send: Send, settings: Settings) -> Iterator[Problem]:
     entry = send.properties.get("dsn")
     if entry is None:
         return

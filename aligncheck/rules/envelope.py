@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from aligncheck.findings import Problem, Severity
 from aligncheck.rules.base import Rule
 from aligncheck.send import Send
+from aligncheck.settings import Settings
 
 RULES = [
     Rule(
@@ -44,7 +45,7 @@ RULES = [
 ]
 
 
-def check(send: Send) -> Iterator[Problem]:
+def check(send: Send, settings: Settings) -> Iterator[Problem]:
     envelope = send.envelope
     if envelope is not None and envelope.error is not None:
         yield Problem(

@@ -1,15 +1,18 @@
-"""AC1xx: input and structure. AC100 and AC101 are raised while files are read (sources)."""
+"""AC1xx: input and structure. What reading a file finds (`sources.Issue`) is named here
+(AC100 to AC103), and so are unused suppressions (AC106)."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from aligncheck.addresses import VARIABLE, AddressError, parse_envelope
-from aligncheck.findings import Problem, Severity
+from aligncheck.findings import Pos, Problem, Severity
 from aligncheck.nodes import Entry, Map, Node, Scalar, Seq, kind_name
 from aligncheck.rules.base import Rule
 from aligncheck.send import Send
+from aligncheck.settings import Settings
+from aligncheck.sources import Issue, IssueKind
 
 RULES = [
     Rule(
@@ -171,7 +174,25 @@ DSN_PROPERTIES: Mapping[str, tuple[str, Predicate]] = {
 GENERATED_MIME = ("from", "subject", "text", "html", "to", "cc", "template")
 
 
-def check(send: Send) -> Iterator[Problem]:
+FILE_CODES = {
+    IssueKind.PARSE: "AC100",
+    IssueKind.STRUCTURE: "AC101",
+    IssueKind.TYPE: "AC102",
+    IssueKind.UNKNOWN_KEY: "AC103",
+}
+
+
+def file_problems(issues: Iterable[Issue]) -> Iterator[Problem]:
+    """What reading a file found, as findings of AC100 to AC103."""
+    for issue in issues:
+        yield Problem(FILE_CODES[issue.kind], issue.pos, issue.message)
+
+
+def unused_suppression(pos: Pos, message: str) -> Problem:
+    return Problem("AC106", pos, message)
+
+
+def check(send: Send, settings: Settings) -> Iterator[Problem]:
     yield from _types_and_names(send.raw.properties, SEND_PROPERTIES, "send")
     dsn = send.value("dsn")
     if isinstance(dsn, Map):

@@ -34,7 +34,7 @@ RULES = [
         "Without the key the rule never fires.",
         failing="from: info@example.com\nenvelope: bounces@esp.example.net\n",
         passing="from: info@example.com\nenvelope: bounces@mail.example.com\n",
-        options="envelope-domains: the allowed domains (the examples use example.com)",
+        options=("envelope-domains",),
         example_settings=(("envelope_domains", ("example.com",)),),
     ),
 ]

@@ -3,19 +3,20 @@ lookups (AC600, AC601). They read answers gathered beforehand; none waits on the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aligncheck.findings import Pos, Problem, Severity
-from aligncheck.rules.base import Rule
+from aligncheck.rules.base import DnsRun, Domains, Rule
 from aligncheck.rules.lookups import failure_problem
 
 if TYPE_CHECKING:  # the checks import them when they run: offline runs never load them
     from aligncheck.dmarc.alignment import Alignment, OrgDomainOf
     from aligncheck.dmarc.discovery import Discovery, NameState
-    from aligncheck.resolver import AnswerTable, Failure
+    from aligncheck.resolver import Failure, Lookup, Question
     from aligncheck.send import DnsSend
+    from aligncheck.settings import Settings
 
 
 def _dmarc_name(domain: str) -> str:
@@ -43,7 +44,7 @@ RULES = [
         passing=_SEND,
         needs_dns=True,
         dns=_REJECT,
-        options="require-strict-alignment: judge every send in strict mode",
+        options=("require-strict-alignment",),
     ),
     Rule(
         "AC304",
@@ -187,7 +188,7 @@ _BLOCKING = ("quarantine", "reject")
 class DnsContext:
     """Answers for the run, and what has been reported per file and author domain."""
 
-    lookup: AnswerTable
+    lookup: Lookup
     models: tuple[str, ...]
     psl_private: bool = True
     require_strict: bool = False
@@ -232,10 +233,45 @@ class DnsContext:
         self._reported.add(key)
 
 
-def check(send: DnsSend, ctx: DnsContext) -> Iterator[Problem]:
+def questions(domains: Domains, models: Sequence[str], settings: Settings) -> Iterator[Question]:
+    """Every `_dmarc` name the models' discovery needs, asked in the first round."""
+    from aligncheck.dmarc.discovery import questions as dmarc_questions
+
+    for model in models:
+        yield from dmarc_questions(
+            model, set(domains.authors), set(domains.envelopes), settings.psl_private
+        )
+
+
+def followups(
+    lookup: Lookup, domains: Domains, models: Sequence[str], settings: Settings
+) -> Iterator[Question]:
+    """Whether an author name exists, where RFC 9989's `np` depends on it."""
+    from aligncheck.dmarc.discovery import followups as dmarc_followups
+
+    for model in models:
+        yield from dmarc_followups(model, lookup, set(domains.authors))
+
+
+def _context(run: DnsRun) -> DnsContext:
+    """This group's state for the run: discoveries, envelope walks, what was reported."""
+    context = run.state.get(__name__)
+    if context is None:
+        context = run.state[__name__] = DnsContext(
+            run.lookup,
+            run.models,
+            run.settings.psl_private,
+            run.settings.require_strict_alignment,
+        )
+    assert isinstance(context, DnsContext)
+    return context
+
+
+def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     author = send.author_domain
     if author is None:
         return
+    ctx = _context(run)
     from aligncheck.resolver import Failure
 
     pos = send.author_pos
