@@ -15,7 +15,7 @@ from aligncheck import __version__
 from aligncheck.errors import AligncheckError
 from aligncheck.options import click_options, from_command_line
 from aligncheck.psl_version import psl_snapshot_version
-from aligncheck.rules import RULES, lookup
+from aligncheck.rules import RULES, rule_for
 
 
 class UsageProblem(click.UsageError):
@@ -149,7 +149,7 @@ def rules(rule: str | None, output_format: str) -> None:
     if rule is None:
         selected = list(RULES.values())
     else:
-        found = lookup(rule)
+        found = rule_for(rule)
         selected = [found] if found else [r for c, r in RULES.items() if c.startswith(rule.upper())]
         if not selected:
             raise UsageProblem(f"unknown rule `{rule}` (see `aligncheck rules`)")

@@ -22,7 +22,7 @@ from aligncheck.parsing import Limits
 from aligncheck.plan import RunPlan
 from aligncheck.selection import SelectorError, normalize_selector
 from aligncheck.settings import Settings
-from aligncheck.sources import SourceError, Target, discover
+from aligncheck.sources import SourceError, Target, expand_paths
 
 FILENAMES = (".aligncheck.toml", "pyproject.toml")
 
@@ -147,13 +147,13 @@ def _per_file_ignores(path: Path, raw: Any) -> tuple[tuple[str, tuple[str, ...]]
 
 
 def _severities(path: Path, raw: Any) -> tuple[tuple[str, Severity], ...]:
-    from aligncheck.rules import lookup
+    from aligncheck.rules import rule_for
 
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: `severity` must be a table of code = level")
     result = []
     for code, level in raw.items():
-        rule = lookup(code)
+        rule = rule_for(code)
         if rule is None:
             raise ConfigError(f"{path}: `severity`: unknown rule `{code}`")
         try:
@@ -210,7 +210,7 @@ def plan_run(
             continue
         start = Path(path) if Path(path).is_dir() else Path(path).parent
         try:
-            targets = list(discover([path], file_filter(settings_of(config_at(start)))))
+            targets = list(expand_paths([path], file_filter(settings_of(config_at(start)))))
         except SourceError as exc:
             plan.errors.append(str(exc))
             continue

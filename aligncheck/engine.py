@@ -21,7 +21,7 @@ from aligncheck.sources import (
     FileFilter,
     SourceError,
     Target,
-    discover,
+    expand_paths,
     load,
     read_target,
     sniff_json,
@@ -119,13 +119,13 @@ def file_filter(settings: Settings) -> FileFilter:
     )
 
 
-def discover_targets(paths: Sequence[str], settings: Settings) -> tuple[list[Target], list[str]]:
+def paths_to_targets(paths: Sequence[str], settings: Settings) -> tuple[list[Target], list[str]]:
     targets: list[Target] = []
     errors: list[str] = []
     files = file_filter(settings)
     for path in paths:
         try:
-            targets.extend(discover([path], files))
+            targets.extend(expand_paths([path], files))
         except SourceError as exc:
             errors.append(str(exc))
     return targets, errors
@@ -216,7 +216,7 @@ def _can_fork() -> bool:
 
 def gather_sends(paths: Sequence[str], settings: Settings) -> tuple[list[DnsSend], list[str]]:
     """The sends of every file the paths name (for snapshots), and the paths' errors."""
-    targets, errors = discover_targets(paths, settings)
+    targets, errors = paths_to_targets(paths, settings)
     sends: list[DnsSend] = []
     for result in check_files(targets, settings):
         if result.error is not None:
@@ -238,7 +238,7 @@ def check_paths(
     else:
         names = [os.fspath(path) for path in paths]
     settings = settings or Settings()
-    targets, errors = discover_targets(names, settings)
+    targets, errors = paths_to_targets(names, settings)
     report = _judge(check_files(targets, settings, stdin), settings)
     return replace(report, errors=(*errors, *report.errors))
 

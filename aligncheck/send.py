@@ -44,6 +44,10 @@ class Envelope:
     error: str | None = None
     unresolved: str | None = None  # a personalization variable: known only at send time
 
+    @property
+    def domain(self) -> str | None:
+        return None if self.mailbox is None else self.mailbox.domain
+
 
 @dataclass(frozen=True)
 class Send:
@@ -84,9 +88,7 @@ class Send:
 
     @property
     def envelope_domain(self) -> str | None:
-        if self.envelope is None or self.envelope.mailbox is None:
-            return None
-        return self.envelope.mailbox.domain
+        return None if self.envelope is None else self.envelope.domain
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +105,7 @@ class DnsSend:
 
     @property
     def envelope_domain(self) -> str | None:
-        if self.envelope is None or self.envelope.mailbox is None:
-            return None
-        return self.envelope.mailbox.domain
+        return None if self.envelope is None else self.envelope.domain
 
 
 def for_dns(send: Send) -> DnsSend:

@@ -113,7 +113,7 @@ class FileFilter:
         return False
 
 
-def discover(paths: Sequence[str], files: FileFilter | None = None) -> Iterator[Target]:
+def expand_paths(paths: Sequence[str], files: FileFilter | None = None) -> Iterator[Target]:
     """Expand directories to the files `files` includes (sorted, links not followed).
 
     Files named explicitly are always checked, unless `force_exclude` is set and an exclude

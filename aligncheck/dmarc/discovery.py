@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from aligncheck.dmarc import psl
+from aligncheck.dmarc import dmarc_name, psl
 from aligncheck.dmarc.record import Policy, Record, is_dmarc, is_near_miss, parse
 from aligncheck.resolver import Lookup, Question, needed
 
@@ -52,10 +52,6 @@ class Discovery:
     @property
     def adkim(self) -> str:
         return self.policy.adkim if self.policy is not None else "r"
-
-
-def dmarc_name(domain: str) -> str:
-    return f"_dmarc.{domain}"
 
 
 def walk_names(domain: str) -> list[str]:

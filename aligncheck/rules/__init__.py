@@ -1,6 +1,6 @@
 """The rule registry: every rule of the catalogue, grouped by the module that owns it.
 
-A group may report only the codes it declares (DNS groups also AC600/AC601, which `lookups`
+A group may report only the codes it declares (DNS groups also AC600/AC601, which `dns_failures`
 declares for every lookup that fails); the engine drives the groups from here and checks that.
 """
 
@@ -11,16 +11,16 @@ from types import ModuleType
 from aligncheck.rules import (
     author,
     deliverability,
+    dns_failures,
     dsn,
     envelope,
-    lookups,
     organization,
     policy,
 )
 from aligncheck.rules import input as input_rules
 from aligncheck.rules.base import DnsGroup, Rule, SendGroup
 
-_GROUPS = (input_rules, author, envelope, deliverability, organization, dsn, policy, lookups)
+_GROUPS = (input_rules, author, envelope, deliverability, organization, dsn, policy, dns_failures)
 RULES: dict[str, Rule] = dict(
     sorted((rule.code, rule) for module in _GROUPS for rule in module.RULES)
 )
@@ -35,7 +35,7 @@ def codes_of(group: ModuleType | SendGroup | DnsGroup) -> frozenset[str]:
     """The codes a group may report."""
     own = frozenset(rule.code for rule in group.RULES)
     if group in DNS_GROUPS:
-        return own | frozenset(rule.code for rule in lookups.RULES)
+        return own | frozenset(rule.code for rule in dns_failures.RULES)
     return own
 
 
@@ -45,7 +45,7 @@ OFF_BY_DEFAULT: frozenset[str] = frozenset(
 DNS_CODES: tuple[str, ...] = tuple(code for code, rule in RULES.items() if rule.needs_dns)
 
 
-def lookup(code_or_name: str) -> Rule | None:
+def rule_for(code_or_name: str) -> Rule | None:
     """A rule by code (any case) or name."""
     code = CODE_BY_NAME.get(code_or_name.lower(), code_or_name.upper())
     return RULES.get(code)
@@ -60,5 +60,5 @@ __all__ = [
     "SEND_GROUPS",
     "Rule",
     "codes_of",
-    "lookup",
+    "rule_for",
 ]

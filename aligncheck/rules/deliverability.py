@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from aligncheck.findings import Problem, Severity
 from aligncheck.rules.base import DnsRun, Domains, Rule
-from aligncheck.rules.lookups import failure_problem
+from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:
     from aligncheck.resolver import Lookup, Question

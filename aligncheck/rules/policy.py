@@ -1,5 +1,6 @@
-"""Rules that need DNS: alignment (AC301, AC304), the author's DMARC policy (AC5xx) and
-lookups (AC600, AC601). They read answers gathered beforehand; none waits on the network."""
+"""The DMARC rules: alignment of the MAIL FROM (AC301, AC304) and the author's DMARC policy
+(AC5xx), plus AC600/AC601 for failed lookups. They read answers gathered beforehand; none
+waits on the network."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from aligncheck.dmarc import dmarc_name
 from aligncheck.findings import Pos, Problem, Severity
 from aligncheck.rules.base import DnsRun, Domains, Rule
-from aligncheck.rules.lookups import failure_problem
+from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:  # the checks import them when they run: offline runs never load them
     from aligncheck.dmarc.alignment import Alignment, OrgDomainOf
@@ -17,10 +19,6 @@ if TYPE_CHECKING:  # the checks import them when they run: offline runs never lo
     from aligncheck.resolver import Failure, Lookup, Question
     from aligncheck.send import DnsSend
     from aligncheck.settings import Settings
-
-
-def _dmarc_name(domain: str) -> str:
-    return f"_dmarc.{domain}"
 
 
 _SEND = "from: info@example.com\nenvelope: bounces@example.com\n"
@@ -317,7 +315,7 @@ def _policy_problems(author: str, found: list[Discovery], pos: Pos) -> Iterator[
         for state in discovery.examined:
             states.setdefault(state.domain, state)
     for state in states.values():
-        name = _dmarc_name(state.domain)
+        name = dmarc_name(state.domain)
         for text in state.near_misses:
             yield Problem(
                 "AC503",
@@ -436,7 +434,7 @@ def _misaligned(pos: Pos, domain: str, author: str, verdicts: list[Verdict]) -> 
         reason = (
             f"{v.why_not}, "
             + (f"policy {d.effective}" if d.effective else "no policy applies")
-            + (f" ({_dmarc_name(d.policy_domain)})" if d.policy_domain else "")
+            + (f" ({dmarc_name(d.policy_domain)})" if d.policy_domain else "")
         )
         grouped.setdefault(reason, []).append(d.model)
     reasons = "; ".join(f"{' and '.join(models)}: {reason}" for reason, models in grouped.items())

@@ -10,7 +10,7 @@ import pytest
 from aligncheck.engine import RuleOwnershipError, _Run
 from aligncheck.findings import Pos, Problem
 from aligncheck.options import BY_KEY
-from aligncheck.rules import DNS_GROUPS, RULES, SEND_GROUPS, codes_of, lookups
+from aligncheck.rules import DNS_GROUPS, RULES, SEND_GROUPS, codes_of, dns_failures
 from aligncheck.selection import Decider
 from aligncheck.settings import Settings
 
@@ -19,7 +19,7 @@ PACKAGE = Path(__file__).parents[2] / "aligncheck"
 
 def test_every_rule_belongs_to_exactly_one_group() -> None:
     owners: dict[str, int] = {}
-    for group in (*SEND_GROUPS, *DNS_GROUPS, lookups):
+    for group in (*SEND_GROUPS, *DNS_GROUPS, dns_failures):
         for rule in group.RULES:
             owners[rule.code] = owners.get(rule.code, 0) + 1
     assert owners == dict.fromkeys(RULES, 1)
@@ -38,7 +38,7 @@ def _code_literals(path: Path) -> set[str]:
     }
 
 
-GROUPS = {g.__name__.rsplit(".", 1)[-1]: g for g in (*SEND_GROUPS, *DNS_GROUPS, lookups)}
+GROUPS = {g.__name__.rsplit(".", 1)[-1]: g for g in (*SEND_GROUPS, *DNS_GROUPS, dns_failures)}
 
 
 @pytest.mark.parametrize("module", sorted(GROUPS))
