@@ -108,6 +108,14 @@ def _validate(path: Path, table: Mapping[str, Any]) -> dict[str, Any]:
         values["per_file_ignores"] = _per_file_ignores(path, values["per_file_ignores"])
     if "severity" in values:
         values["severity"] = _severities(path, values["severity"])
+    for field_name in ("esp_spf", "sending_ips", "sender_domains"):
+        if field_name in values:
+            try:
+                values[field_name] = getattr(
+                    Settings(**{field_name: values[field_name]}), field_name
+                )
+            except ValueError as exc:
+                raise ConfigError(f"{path}: {exc}") from None
     if "envelope_domains" in values:
         from aligncheck.settings import normalize_allowed_domains
 
@@ -175,7 +183,10 @@ def settings_for(
     values.update(overrides)
     if "max_file_size" in values:
         values["limits"] = Limits(max_bytes=values.pop("max_file_size"))
-    return replace(base or Settings(), **values)
+    try:
+        return replace(base or Settings(), **values)
+    except ValueError as exc:  # a command-line value (file values were checked on reading)
+        raise ConfigError(f"command line: {exc}") from None
 
 
 def plan_run(

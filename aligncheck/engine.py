@@ -172,7 +172,7 @@ def check_file(
         for group in SEND_GROUPS:
             run.add(send.path, group.check(send, settings), codes_of(group), send.index, send.line)
         result.suppressions.extend(suppressions.from_send(send))
-        result.sends.append(for_dns(send))
+        result.sends.append(for_dns(send, settings))
     result.findings = run.findings
     return result
 

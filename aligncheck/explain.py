@@ -80,7 +80,12 @@ def explain(domain: str, envelope: str | None, settings: Settings) -> list[Model
     answers = (
         snapshot.load(settings.snapshot)
         if settings.snapshot is not None
-        else ask_dns(Domains(frozenset({domain}), frozenset(envelopes)), models, settings, [policy])
+        else ask_dns(
+            Domains(frozenset({domain}), frozenset(envelopes), frozenset(envelopes)),
+            models,
+            settings,
+            [policy],
+        )
     )
     org_of = org_domain_finder(answers, settings.psl_private)
     return [

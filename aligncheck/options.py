@@ -21,8 +21,9 @@ COLORS = ("auto", "always", "never")
 FORMATS = tuple(REPORTERS)
 
 CHECK = frozenset({"check"})
-DNS = frozenset({"check", "explain", "snapshot"})
-LIVE_DNS = frozenset({"check", "explain"})
+DNS = frozenset({"check", "explain", "snapshot", "spf"})
+LIVE_DNS = frozenset({"check", "explain", "spf"})
+CHECK_SPF = frozenset({"check", "explain", "spf"})
 
 
 class OptionError(ValueError):
@@ -212,6 +213,36 @@ OPTIONS: tuple[Option, ...] = (
         "envelope_domains",
         "The domains envelopes must lie at or below (AC306; the examples use example.com).",
         "list",
+        flags=None,
+    ),
+    # sender-domain profiles and the ESP (spec §7)
+    Option(
+        "esp_spf",
+        "Names the MAIL FROM domain's SPF must reach (include/redirect) while no sending host "
+        "is known.",
+        "list",
+        commands=CHECK_SPF,
+        metavar="DOMAIN",
+    ),
+    Option(
+        "sending_ips",
+        "Hosts (addresses or networks) the ESP sends from, for every sender domain.",
+        "list",
+        flags=None,
+    ),
+    Option(
+        "sender_ips",
+        "A host the sends leave from (repeatable): replaces every profile's `ips` and "
+        "`sending-ips`.",
+        "list",
+        key=None,
+        flags=("--sender-ip",),
+        metavar="IP",
+    ),
+    Option(
+        "sender_domains",
+        "Sender-domain profiles: bounce-host, dkim-selectors, dkim-domain, ips per domain.",
+        "table",
         flags=None,
     ),
     # files

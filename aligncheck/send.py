@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import re
 from dataclasses import dataclass
 
@@ -19,6 +21,10 @@ from aligncheck.nodes import Entry, Map, Node, Scalar
 from aligncheck.sources import RawSend
 
 _HEADER_NAME = re.compile(r"^([!-9;-~]+)[ \t]*:")
+
+
+if TYPE_CHECKING:
+    from aligncheck.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,14 @@ class Send:
     raw: RawSend
     author: Author
     envelope: Envelope | None
+    tracking_header: bool | None = None  # `x-smtpeter-trackbounces` inside `mime`
+
+    @property
+    def tracking(self) -> bool | None:
+        """Bounce tracking as written: the `mime` header overrides the property (SMTPeter)."""
+        if self.tracking_header is not None:
+            return self.tracking_header
+        return self.boolean("trackbounces")
 
     @property
     def line(self) -> int:
@@ -91,6 +105,30 @@ class Send:
         return None if self.envelope is None else self.envelope.domain
 
 
+@dataclass(frozen=True)
+class MailFrom:
+    """The RFC5321.MailFrom of a send (spec §7): `envelope` (its domain), `bounce-host` (a
+    profile's, with bounce tracking on), `null` (`MAIL FROM:<>`), or `unknown` (bounce tracking
+    on and no profile names the bounce host, or an envelope that cannot be judged)."""
+
+    kind: str
+    domain: str | None
+    pos: Pos
+
+
+def mail_from(send: Send, bounce_host: str | None) -> MailFrom:
+    envelope = send.envelope
+    tracking = send.tracking
+    if envelope is not None and tracking is not True:
+        kind = "envelope" if envelope.domain is not None else "unknown"
+        return MailFrom(kind, envelope.domain, envelope.pos)
+    if envelope is None and tracking is False:
+        return MailFrom("null", None, send.author.pos)
+    if bounce_host is not None:
+        return MailFrom("bounce-host", bounce_host, send.author.pos)
+    return MailFrom("unknown", None, envelope.pos if envelope else send.author.pos)
+
+
 @dataclass(frozen=True, slots=True)
 class DnsSend:
     """What the DNS rules need of a send, kept after its file's nodes are dropped."""
@@ -102,21 +140,28 @@ class DnsSend:
     envelope: Envelope | None
     trackbounces: bool | None
     line: int  # where the send's mapping starts
+    mail_from: MailFrom
+    hosts: tuple[str, ...] = ()  # the hosts it leaves from, when known
 
     @property
     def envelope_domain(self) -> str | None:
         return None if self.envelope is None else self.envelope.domain
 
 
-def for_dns(send: Send) -> DnsSend:
+def for_dns(send: Send, settings: Settings) -> DnsSend:
+    """What the DNS rules need of a send, with its MAIL FROM and sending hosts decided by the
+    sender-domain profile of its author (if any)."""
+    profile = settings.profile(send.author_domain)
     return DnsSend(
         send.path,
         send.index,
         send.author_domain,
         send.author.pos,
         send.envelope,
-        send.boolean("trackbounces"),
+        send.tracking,
         send.line,
+        mail_from(send, profile.bounce_host if profile else None),
+        settings.hosts_for(profile),
     )
 
 
@@ -125,7 +170,16 @@ def build_send(path: str, raw: RawSend) -> Send:
     mime = raw.properties.get("mime")
     if mime is not None and isinstance(mime.value, Scalar) and isinstance(mime.value.value, str):
         headers = tuple(header_fields(mime.value.value))
-    return Send(path, raw.index, raw, _author(raw, headers), _envelope(raw))
+    tracking = next(
+        (
+            value.strip().lower() == "true"
+            for name, value, _ in headers
+            if name.lower() == "x-smtpeter-trackbounces"
+            and value.strip().lower() in ("true", "false")
+        ),
+        None,
+    )
+    return Send(path, raw.index, raw, _author(raw, headers), _envelope(raw), tracking)
 
 
 def header_fields(message: str) -> list[tuple[str, str, int]]:

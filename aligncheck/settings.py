@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from aligncheck import profiles
 from aligncheck.findings import Severity
 from aligncheck.parsing import Limits
+from aligncheck.profiles import SenderDomain
 from aligncheck.sources import DEFAULT_INCLUDE
 
 ORG_MODELS = ("rfc7489", "rfc9989")  # the two organizational-domain models (spec §2)
@@ -44,6 +47,11 @@ class Settings:
     # organization policies (rule options)
     require_strict_alignment: bool = False
     envelope_domains: tuple[str, ...] = ()
+    # sender-domain profiles and the ESP (spec §7)
+    esp_spf: tuple[str, ...] = ("smtpeter.com",)
+    sending_ips: tuple[str, ...] = ()
+    sender_ips: tuple[str, ...] = ()  # --sender-ip: replaces every profile's and sending-ips
+    sender_domains: tuple[SenderDomain, ...] = ()
     # files
     include: tuple[str, ...] = DEFAULT_INCLUDE
     exclude: tuple[str, ...] = ()
@@ -58,7 +66,8 @@ class Settings:
     def __post_init__(self) -> None:
         """A single string where a list is expected is one item (`Settings(ignore="AC404")`);
         allowed envelope domains are normalized like every domain (ValueError if invalid)."""
-        for name in ("select", "ignore", "nameservers", "envelope_domains", "include", "exclude"):
+        lists = ("select", "ignore", "nameservers", "envelope_domains", "include", "exclude")
+        for name in (*lists, "esp_spf", "sending_ips", "sender_ips"):
             value = getattr(self, name)
             if isinstance(value, str):
                 object.__setattr__(self, name, (value,))
@@ -66,6 +75,27 @@ class Settings:
             object.__setattr__(
                 self, "envelope_domains", normalize_allowed_domains(self.envelope_domains)
             )
+        if self.esp_spf != ("smtpeter.com",):
+            esp = tuple(profiles.domain(name, "esp-spf") for name in self.esp_spf)
+            object.__setattr__(self, "esp_spf", esp)
+        for name, key in (("sending_ips", "sending-ips"), ("sender_ips", "--sender-ip")):
+            if getattr(self, name):
+                object.__setattr__(self, name, profiles.hosts(getattr(self, name), key))
+        if isinstance(self.sender_domains, Mapping):
+            object.__setattr__(self, "sender_domains", profiles.sender_domains(self.sender_domains))
+
+    def profile(self, author_domain: str | None) -> SenderDomain | None:
+        """The sender-domain profile of an author domain, if one is configured."""
+        return profiles.profile_for(self.sender_domains, author_domain)
+
+    def hosts_for(self, profile: SenderDomain | None) -> tuple[str, ...]:
+        """The hosts a send of this profile leaves from: `--sender-ip`, else the profile's
+        `ips`, else `sending-ips` (empty: unknown)."""
+        if self.sender_ips:
+            return self.sender_ips
+        if profile is not None and profile.ips:
+            return profile.ips
+        return self.sending_ips
 
 
 def normalize_allowed_domains(domains: tuple[str, ...]) -> tuple[str, ...]:

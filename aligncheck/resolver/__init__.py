@@ -11,7 +11,7 @@ Modules: `answers` (the data types), `config` (nameservers and the resolver file
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from aligncheck.resolver.answers import (
     Answer,
@@ -42,7 +42,10 @@ __all__ = [
     "needed",
     "parse_nameserver",
     "resolve_all",
+    "resolve_until",
 ]
+
+MAX_ROUNDS = 24  # rounds of dependent questions (include depth, MX hosts, ...) in one run
 
 
 def resolve_all(
@@ -78,4 +81,21 @@ def resolve_all(
             cache.put(fresh)
     if cache is not None:
         cache.close()
+    return table
+
+
+def resolve_until(
+    needed: Callable[[AnswerTable], Iterable[Question]],
+    config: ResolverConfig,
+    table: AnswerTable | None = None,
+    rounds: int = MAX_ROUNDS,
+) -> AnswerTable:
+    """Ask, in rounds, what `needed` says is still missing from the table, until it says
+    nothing new (walks that learn their next names from answers: SPF includes, MX hosts)."""
+    table = table if table is not None else AnswerTable()
+    for _ in range(rounds):
+        missing = set(needed(table)) - set(table.answers)
+        if not missing:
+            break
+        resolve_all(missing, config, table)
     return table

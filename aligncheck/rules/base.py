@@ -50,17 +50,21 @@ class Domains:
     """The domains a run's DNS questions are about."""
 
     authors: frozenset[str] = frozenset()
-    envelopes: frozenset[str] = frozenset()
+    envelopes: frozenset[str] = frozenset()  # `envelope` properties
+    mail_from: frozenset[str] = frozenset()  # MAIL FROM domains: envelopes and bounce hosts
+    sends: tuple[DnsSend, ...] = ()  # for the groups that need more than domains
 
     @classmethod
     def of(cls, sends: Sequence[DnsSend]) -> Domains:
         return cls(
             frozenset(d for d in (s.author_domain for s in sends) if d is not None),
             frozenset(d for d in (s.envelope_domain for s in sends) if d is not None),
+            frozenset(d for d in (s.mail_from.domain for s in sends) if d is not None),
+            tuple(sends),
         )
 
     def __bool__(self) -> bool:
-        return bool(self.authors or self.envelopes)
+        return bool(self.authors or self.envelopes or self.mail_from)
 
 
 @dataclass

@@ -237,7 +237,7 @@ def questions(domains: Domains, models: Sequence[str], settings: Settings) -> It
 
     for model in models:
         yield from dmarc_questions(
-            model, set(domains.authors), set(domains.envelopes), settings.psl_private
+            model, set(domains.authors), set(domains.mail_from), settings.psl_private
         )
 
 
@@ -281,17 +281,18 @@ def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     if ctx.first_time(send.path, author):
         yield from _policy_problems(author, found, pos)
     verdicts: list[Verdict] | None = None
-    envelope = send.envelope
-    if envelope is None:
-        yield from _bounce_host(send, author, found, ctx.require_strict)
-    elif envelope.mailbox is not None:
+    mail_from = send.mail_from
+    if mail_from.domain is not None:  # the envelope, or a profile's bounce host
         try:
-            verdicts = [_verdict(d, envelope.mailbox.domain, ctx) for d in found]
+            verdicts = [_verdict(d, mail_from.domain, ctx) for d in found]
         except Failure as failure:
-            skipped = f"the alignment check of `{envelope.mailbox.domain}`"
-            yield failure_problem(failure, envelope.pos, skipped)
+            skipped = f"the alignment check of `{mail_from.domain}`"
+            yield failure_problem(failure, mail_from.pos, skipped)
         else:
-            yield from _misaligned(envelope.pos, envelope.mailbox.domain, author, verdicts)
+            what = "envelope domain" if mail_from.kind == "envelope" else "bounce host"
+            yield from _misaligned(mail_from.pos, mail_from.domain, author, verdicts, what)
+    elif send.envelope is None:
+        yield from _bounce_host(send, author, found, ctx.require_strict)
     if len(found) == 2 and ctx.not_yet(("AC506", send.path, author)):
         disagreement = _disagreement(found, verdicts)
         if disagreement:
@@ -420,7 +421,9 @@ def _verdict(discovery: Discovery, domain: str, ctx: DnsContext) -> Verdict:
     return Verdict(discovery, ctx.align(discovery, domain))
 
 
-def _misaligned(pos: Pos, domain: str, author: str, verdicts: list[Verdict]) -> Iterator[Problem]:
+def _misaligned(
+    pos: Pos, domain: str, author: str, verdicts: list[Verdict], what: str = "envelope domain"
+) -> Iterator[Problem]:
     misaligned = [v for v in verdicts if v.why_not is not None]
     if not misaligned:
         return
@@ -441,7 +444,7 @@ def _misaligned(pos: Pos, domain: str, author: str, verdicts: list[Verdict]) -> 
     yield Problem(
         "AC301",
         pos,
-        f"envelope domain `{domain}` is not aligned with author domain `{author}`: {reasons}",
+        f"{what} `{domain}` is not aligned with author domain `{author}`: {reasons}",
         severity,
     )
 
