@@ -251,6 +251,50 @@ def snapshot_command(
     return _guarded(debug, work)
 
 
+@cli.command("spf")
+@click.argument("domain", required=False)
+@click.option("--ip", "ips", multiple=True, metavar="IP", help="A sending host to evaluate.")
+@click.option("--sender", metavar="ADDRESS", help="The MAIL FROM address (local@domain).")
+@click.option("--helo", metavar="NAME", help="The HELO/EHLO name.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click_options("spf")
+@CONFIG_FILE
+@ISOLATED
+@DEBUG
+def spf_command(
+    domain: str | None,
+    ips: tuple[str, ...],
+    sender: str | None,
+    helo: str | None,
+    output_format: str,
+    config_file: str | None,
+    isolated: bool,
+    debug: bool,
+    **values: Any,
+) -> int:
+    """Show DOMAIN's SPF record tree and problems, and check_host() for each --ip.
+
+    DOMAIN defaults to the --sender domain, else --helo (RFC 7208 §2.3-2.4). Exit status: 0
+    when every result is pass and no problem is an error, 1 otherwise, 2 on usage errors.
+    """
+    if domain is None and sender is None and not helo:
+        raise UsageProblem("give a DOMAIN, --sender ADDRESS or --helo NAME")
+
+    def work() -> int:
+        from aligncheck.runner import run_spf
+
+        plan = _plan((), _settings_from(values), config_file, isolated)
+        return run_spf(domain, ips, sender, helo, plan.settings, output_format)
+
+    return _guarded(debug, work)
+
+
 def _guarded(debug: bool, work: Callable[[], int]) -> int:
     """Errors a user can cause are one line and exit 2; anything else is a bug, said in one
     line too (`--debug` shows the traceback)."""

@@ -28,7 +28,7 @@ from aligncheck.sources import (
 )
 
 if TYPE_CHECKING:  # imported when DNS is asked: offline runs never load them
-    from aligncheck.resolver import AnswerTable
+    from aligncheck.resolver import AnswerTable, Question
 
 
 class RuleOwnershipError(AssertionError):
@@ -280,10 +280,12 @@ def ask_dns(
     *,
     cache: bool | None = None,
 ) -> AnswerTable:
-    """Every answer the groups need, in two rounds: first every question known from the
-    domains (DMARC walks, MX), then the few that depend on those answers (A/AAAA for an
-    MX-less envelope domain, author existence for RFC 9989's `np`)."""
-    from aligncheck.resolver import AnswerTable, ResolverConfig, resolve_all
+    """Every answer the groups need, in rounds: first every question known from the domains
+    (DMARC walks, MX, SPF records), then the questions that depend on those answers (A/AAAA
+    for an MX-less envelope domain, author existence for RFC 9989's `np`, the next level of
+    SPF includes, ...) until nothing new is asked. Each round asks all its questions at once,
+    so the depth of the dependencies, not the number of domains, sets the latency."""
+    from aligncheck.resolver import AnswerTable, ResolverConfig, resolve_all, resolve_until
 
     if not domains or not groups:
         return AnswerTable()
@@ -295,8 +297,11 @@ def ask_dns(
     )
     first = {q for group in groups for q in group.questions(domains, models, settings)}
     table = resolve_all(first, config)
-    second = {q for group in groups for q in group.followups(table, domains, models, settings)}
-    return resolve_all(second, config, table)
+
+    def followups(answers: AnswerTable) -> set[Question]:
+        return {q for g in groups for q in g.followups(answers, domains, models, settings)}
+
+    return resolve_until(followups, config, table)
 
 
 def snapshot_answers(sends: Sequence[DnsSend], settings: Settings) -> AnswerTable:

@@ -43,9 +43,11 @@ def hosts(values: Iterable[object], key: str) -> tuple[str, ...]:
     found = []
     for value in values:
         try:
-            found.append(str(ipaddress.ip_network(str(value).strip(), strict=False)))
+            network = ipaddress.ip_network(str(value).strip(), strict=False)
         except ValueError:
             raise ValueError(f"`{key}`: `{value}` is not an IP address or network") from None
+        single = network.prefixlen == network.max_prefixlen
+        found.append(str(network.network_address) if single else str(network))
     return tuple(found)
 
 

@@ -21,9 +21,15 @@ Reply = Callable[[bytes], bytes | None]
 
 class CraftedServer:
     def __init__(
-        self, reply: Reply, host: str = "127.0.0.1", port: int = 0, tcp: str = "refuse"
+        self,
+        reply: Reply,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tcp: str = "refuse",
+        tcp_reply: Reply | None = None,
     ) -> None:
         self.reply = reply
+        self.tcp_reply = tcp_reply or reply
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.bind((host, port))
         self.udp.settimeout(0.05)
@@ -72,7 +78,7 @@ class CraftedServer:
                 connection.settimeout(1)
                 try:
                     size = int.from_bytes(connection.recv(2), "big")
-                    answer = self.reply(connection.recv(size))
+                    answer = self.tcp_reply(_receive(connection, size))
                 except OSError:
                     continue
                 if answer is not None:
@@ -115,3 +121,53 @@ def txt_reply(text: str, ttl: int = 300, truncated: bool = False) -> Reply:
 
 def silent(data: bytes) -> bytes | None:
     return None
+
+
+def _receive(connection: socket.socket, size: int) -> bytes:
+    data = b""
+    while len(data) < size:
+        chunk = connection.recv(size - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+class Forwarder:
+    """Replies that forward to a real server (NSD) on loopback, except for the questions
+    `fails(name, rdtype)` picks: those are answered SERVFAIL (a broken server)."""
+
+    def __init__(self, upstream_port: int, fails: Callable[[str, str], bool]) -> None:
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.fails = fails
+
+    def _failing(self, data: bytes) -> bytes | None:
+        import dns.rcode
+        import dns.rdatatype
+
+        query = dns.message.from_wire(data)
+        question = query.question[0]
+        name = question.name.to_text(omit_final_dot=True)
+        if not self.fails(name, dns.rdatatype.to_text(question.rdtype)):
+            return None
+        response = dns.message.make_response(query)
+        response.set_rcode(dns.rcode.SERVFAIL)
+        return response.to_wire()
+
+    def udp(self, data: bytes) -> bytes | None:
+        failing = self._failing(data)
+        if failing is not None:
+            return failing
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as upstream:
+            upstream.settimeout(2)
+            upstream.sendto(data, self.upstream)
+            return upstream.recv(65535)
+
+    def tcp(self, data: bytes) -> bytes | None:
+        failing = self._failing(data)
+        if failing is not None:
+            return failing
+        with socket.create_connection(self.upstream, timeout=2) as upstream:
+            upstream.sendall(len(data).to_bytes(2, "big") + data)
+            size = int.from_bytes(_receive(upstream, 2), "big")
+            return _receive(upstream, size)

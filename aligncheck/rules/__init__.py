@@ -16,11 +16,22 @@ from aligncheck.rules import (
     envelope,
     organization,
     policy,
+    spf,
 )
 from aligncheck.rules import input as input_rules
 from aligncheck.rules.base import DnsGroup, Rule, SendGroup
 
-_GROUPS = (input_rules, author, envelope, deliverability, organization, dsn, policy, dns_failures)
+_GROUPS = (
+    input_rules,
+    author,
+    envelope,
+    deliverability,
+    organization,
+    dsn,
+    policy,
+    spf,
+    dns_failures,
+)
 RULES: dict[str, Rule] = dict(
     sorted((rule.code, rule) for module in _GROUPS for rule in module.RULES)
 )
@@ -28,7 +39,7 @@ CODE_BY_NAME: dict[str, str] = {rule.name: rule.code for rule in RULES.values()}
 
 # Groups that judge a send on its own, without DNS, and groups that read DNS answers.
 SEND_GROUPS: tuple[SendGroup, ...] = (input_rules, author, envelope, dsn, organization)
-DNS_GROUPS: tuple[DnsGroup, ...] = (policy, deliverability)
+DNS_GROUPS: tuple[DnsGroup, ...] = (policy, deliverability, spf)
 
 
 def codes_of(group: ModuleType | SendGroup | DnsGroup) -> frozenset[str]:

@@ -265,6 +265,15 @@ def _context(run: DnsRun) -> DnsContext:
     return context
 
 
+def alignments(run: DnsRun, author: str, domain: str) -> list[tuple[Discovery, Alignment]]:
+    """Per model in force, the author's discovery and whether `domain` (a MAIL FROM) aligns
+    with it under `aspf`: AC301's judgement, for the rules that depend on it. Raises
+    Failure."""
+    ctx = _context(run)
+    found = [ctx.discovery(model, author) for model in ctx.models]
+    return [(d, ctx.align(d, domain)) for d in found]
+
+
 def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     author = send.author_domain
     if author is None:

@@ -146,7 +146,7 @@ class _Walker:
             node.problem = f"syntax error {exc}"
             self.issue("spf-syntax", f"`{domain}`: {exc}")
             return node
-        self.terms(node, path + (domain.lower(),))
+        self.terms(node, (*path, domain.lower()))
         return node
 
     def _top_level(self, domain: str, answer: Answer, texts: list[str], records: list[str]) -> None:

@@ -121,10 +121,11 @@ class Context:
 
 
 def dotted(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
-    """%{i}: IPv4 dotted quad; IPv6 as dot-separated nibbles (§7.3)."""
+    """%{i}: IPv4 dotted quad; IPv6 as dot-separated nibbles (§7.3), in upper case as the
+    RFC 7208 test suite and pyspf write them (DNS names compare without case)."""
     if ip.version == 4:
         return str(ip)
-    return ".".join(ip.exploded.replace(":", ""))
+    return ".".join(f"{int(ip):032X}")
 
 
 def expand(parts: list[Part], context: Context) -> str:

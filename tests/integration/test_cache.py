@@ -15,9 +15,12 @@ from tests.relay import relay
 RECORDS = [
     '_dmarc.example.com. TXT "v=DMARC1; p=reject"',
     "bounces.example.com. MX 10 mx.example.com.",
+    'bounces.example.com. TXT "v=spf1 include:spf1.smtpeter.com -all"',
+    'spf1.smtpeter.com. TXT "v=spf1 ip4:192.0.2.0/28 -all"',
     "$TTL 1",
     '_dmarc.shortlived.com. TXT "v=DMARC1; p=reject"',
     "shortlived.com. MX 10 mx.example.com.",
+    'shortlived.com. TXT "v=spf1 include:spf1.smtpeter.com -all"',
 ]
 
 
@@ -47,9 +50,12 @@ def test_expired_answers_are_asked_again(nsd: NsdServer, tmp_path: Path) -> None
     path = config(tmp_path, "from: info@shortlived.com\nenvelope: b@shortlived.com\n")
     with relay(nsd.port) as counting:
         settings = Settings(nameservers=(counting.address,), model="rfc7489")
-        assert check_paths([path], settings).dns_queries == 2
-        time.sleep(1.5)  # the TTL of 1 s has run out
-        assert check_paths([path], settings).dns_queries == 2
+        # _dmarc TXT, MX, TXT and SPF (type 99) of the MAIL FROM, the TXT of the include
+        assert check_paths([path], settings).dns_queries == 5
+        time.sleep(1.5)  # the records' TTL of 1 s has run out
+        # asked again: the three with a TTL of 1 s; the include's TXT and the empty type-99
+        # answer (negative TTL: the SOA minimum, 300 s) are still fresh
+        assert check_paths([path], settings).dns_queries == 3
 
 
 def test_negative_answers_are_cached_for_the_soa_minimum(nsd: NsdServer, tmp_path: Path) -> None:

@@ -58,7 +58,7 @@ def lint(
     path = tmp_path / "send.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     settings = Settings(
-        nameservers=(server.address,), model=model, dns_timeout=2.0, ignore=("AC302",)
+        nameservers=(server.address,), model=model, dns_timeout=2.0, ignore=("AC302", "AC7")
     )
     return list(check_paths([str(path)], settings).findings)
 
@@ -163,7 +163,7 @@ def test_private_psl_suffixes_decide_relaxed_alignment(
     path = tmp_path / "send.yaml"
     path.write_text("from: alice@alice.blogspot.com\nenvelope: b@bob.blogspot.com\n")
     settings = Settings(
-        nameservers=(server.address,), model="rfc7489", psl_private=private, ignore=("AC302",)
+        nameservers=(server.address,), model="rfc7489", psl_private=private, ignore=("AC302", "AC7")
     )
     assert summary(list(check_paths([str(path)], settings).findings)) == expected
 
@@ -217,7 +217,7 @@ def test_policy_findings_once_per_file_and_author_domain(server: NsdServer, tmp_
         "  - {from: a@monitor.com, envelope: b@monitor.com}\n"
         "  - {from: c@monitor.com, envelope: d@monitor.com}\n"
     )
-    settings = Settings(nameservers=(server.address,), model="rfc7489", ignore=("AC302",))
+    settings = Settings(nameservers=(server.address,), model="rfc7489", ignore=("AC302", "AC7"))
     findings = list(check_paths([str(path)], settings).findings)
     assert [(f.rule, f.line, f.send) for f in findings] == [("AC504", 2, 0)]
 
@@ -239,7 +239,7 @@ def test_cli_json_against_the_server(
             "--model",
             "rfc7489",
             "--ignore",
-            "AC302",
+            "AC302,AC7",
             "--format",
             "json",
             str(path),
@@ -259,6 +259,8 @@ def test_each_distinct_name_is_queried_once(nsd: NsdServer, tmp_path: Path) -> N
         {
             ".": [f'_dmarc.{d}. TXT "v=DMARC1; p=reject"' for d in domains]
             + [f"mail.{d}. MX 10 mx.{d}." for d in domains]
+            + [f'mail.{d}. TXT "v=spf1 include:spf1.smtpeter.com -all"' for d in domains]
+            + ['spf1.smtpeter.com. TXT "v=spf1 ip4:192.0.2.0/28 -all"']
         }
     )
     try:
@@ -270,9 +272,12 @@ def test_each_distinct_name_is_queried_once(nsd: NsdServer, tmp_path: Path) -> N
             report = check_paths([str(tmp_path)], settings)
         assert (report.files, report.sends, list(report.findings)) == (4, 200, [])
         assert max(counting.questions.values()) == 1
-        # A and AAAA are asked only for envelope domains without MX: none here
-        assert set(counting.questions) == {(f"_dmarc.{d}", "TXT") for d in domains} | {
-            (f"mail.{d}", "MX") for d in domains
-        }
+        # A and AAAA are asked only for envelope domains without MX: none here; the SPF
+        # include every MAIL FROM shares is asked once
+        assert set(counting.questions) == (
+            {(f"_dmarc.{d}", "TXT") for d in domains}
+            | {(f"mail.{d}", rdtype) for d in domains for rdtype in ("MX", "TXT", "SPF")}
+            | {("spf1.smtpeter.com", "TXT")}
+        )
     finally:
         nsd.serve(ZONES)

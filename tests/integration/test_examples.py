@@ -48,10 +48,18 @@ def test_readme_first_command_shows_dmarc_findings(
         ("examples/brands.yaml", "AC506", "warning"),  # the models disagree
         ("examples/brands.yaml", "AC302", "error"),
         ("examples/brands.yaml", "AC500", "warning"),
+        ("examples/brands.yaml", "AC706", "error"),  # aligned, but SPF fails under p=reject
         ("examples/dsn-mistakes.yaml", "AC401", "error"),
     } <= found
     assert not any(f["rule"] in ("AC600", "AC601") for f in document["findings"])
     assert document["summary"]["files"] == 5
+    # the send without envelope uses the profile's bounce host: aligned, SPF passes
+    shop = [
+        f
+        for f in document["findings"]
+        if f["path"] == "examples/brands.yaml" and f["line"] > 36 and f["line"] < 42
+    ]
+    assert shop == []
     clean = [
         f
         for f in document["findings"]

@@ -18,6 +18,11 @@ from tests.unit.test_rule_docs import example_settings
 DNS_RULES = [rule for rule in RULES.values() if rule.needs_dns and rule.code != "AC601"]
 
 
+def txt_rdata(value: str) -> str:
+    """A TXT value as zone-file strings of at most 255 octets each."""
+    return " ".join(f'"{value[i : i + 255]}"' for i in range(0, len(value), 255))
+
+
 def zones(records: tuple[tuple[str, str, str], ...]) -> Zones:
     root: list[str] = []
     served: dict[str, list[str]] = {".": root}
@@ -25,7 +30,7 @@ def zones(records: tuple[tuple[str, str, str], ...]) -> Zones:
         if rdtype == "SERVFAIL":
             served[name] = [BROKEN]
         else:
-            rdata = f'"{value}"' if rdtype == "TXT" else value
+            rdata = txt_rdata(value) if rdtype == "TXT" else value
             root.append(f"{name}. {rdtype} {rdata}")
     return served
 

@@ -15,6 +15,8 @@ ZONE = [
     '_dmarc.mail.example.net. TXT "v=DMARC1; p=quarantine; aspf=s"',
     "example.com. MX 10 mx.example.com.",
     "mail.example.net. MX 10 mx.example.net.",
+    'example.com. TXT "v=spf1 include:spf1.smtpeter.com -all"',
+    'spf1.smtpeter.com. TXT "v=spf1 ip4:192.0.2.0/28 -all"',
 ]
 SENDS = (
     "sends:\n"
