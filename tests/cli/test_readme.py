@@ -20,15 +20,28 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert "scripts/test" in head
 
 
-def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
+def test_readme_configuration_examples_are_valid(tmp_path: Path) -> None:
+    """Every TOML block of the README is a configuration aligncheck reads without error."""
     from aligncheck.config import read_config
 
-    block = README.split("```toml\n", 1)[1].split("```", 1)[0]
-    path = tmp_path / "pyproject.toml"
-    path.write_text(block)
-    values = read_config(path)
-    assert values["envelope_domains"] == ("example.com",)
-    assert dict(values["severity"])["AC407"].name == "ERROR"
+    blocks = [part.split("```", 1)[0] for part in README.split("```toml\n")[1:]]
+    read = []
+    for number, block in enumerate(blocks):
+        name = "pyproject.toml" if "[tool.aligncheck]" in block else ".aligncheck.toml"
+        path = tmp_path / str(number) / name
+        path.parent.mkdir()
+        path.write_text(block)
+        read.append(read_config(path))
+    configuration = next(v for v in read if "envelope_domains" in v)
+    assert configuration["envelope_domains"] == ("example.com",)
+    assert dict(configuration["severity"])["AC407"].name == "ERROR"
+    profiles = next(v for v in read if "sender_domains" in v)
+    [profile] = profiles["sender_domains"]
+    assert (profile.domain, profile.bounce_host, profile.ips) == (
+        "example.com",
+        "bounces.example.com",
+        ("192.0.2.10",),
+    )
 
 
 def test_readme_hooks_exist() -> None:
