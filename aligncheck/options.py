@@ -356,11 +356,26 @@ def config_form(settings_values: Mapping[str, Any]) -> list[str]:
         value = settings_values[option.field]
         if value is None:
             lines.append(f"# {key} is not set")
+        elif option.field == "sender_domains":
+            lines += _profiles(key, value)
         elif option.kind == "table":
             pairs = ", ".join(f"{_toml(str(k))} = {_toml(v)}" for k, v in value)
             lines.append(f"{key} = {{ {pairs} }}" if pairs else f"{key} = {{}}")
         else:
             lines.append(f"{key} = {_toml(value)}")
+    return lines
+
+
+def _profiles(key: str, profiles: Any) -> list[str]:
+    """Sender-domain profiles as inline tables, one line each."""
+    if not profiles:
+        return [f"{key} = {{}}"]
+    lines = []
+    for p in profiles:
+        pairs = [("bounce-host", p.bounce_host), ("dkim-selectors", p.dkim_selectors)]
+        pairs += [("dkim-domain", p.dkim_domain), ("ips", p.ips)]
+        inner = ", ".join(f"{k} = {_toml(v)}" for k, v in pairs if v not in (None, ()))
+        lines.append(f"{key}.{_toml(p.domain)} = {{ {inner} }}")
     return lines
 
 

@@ -198,3 +198,58 @@ def test_gitignore_is_respected(project: Path, capsys: pytest.CaptureFixture[str
         "mail/generated/g.yaml",
     )
     assert rules_of(out) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            '[sender-domains."example.com"]\nbounce-host = "not a host!"\n',
+            'sender-domains."example.com".bounce-host',
+        ),
+        (
+            '[sender-domains."example.com"]\nbounce-hots = "b.example.com"\n',
+            "unknown key `bounce-hots`",
+        ),
+        ('[sender-domains."example.com"]\nips = ["192.0.2.300"]\n', "`192.0.2.300` is not an IP"),
+        (
+            '[sender-domains."example.com"]\ndkim-selectors = "zero"\n',
+            "dkim-selectors` must be a list",
+        ),
+        ('[sender-domains."brightwave"]\n', "single label"),
+        ('sending-ips = ["example.com"]\n', "`sending-ips`: `example.com` is not an IP"),
+        ('esp-spf = ["not a domain"]\n', "`esp-spf`"),
+    ],
+)
+def test_profile_errors_name_the_key(
+    project: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
+) -> None:
+    (project / ".aligncheck.toml").write_text(content)
+    status, _, err = run(capsys, "mail")
+    assert status == 2
+    assert err.count("\n") == 1 and message in err, err
+
+
+def test_a_bad_sender_ip_on_the_command_line(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, _, err = run(capsys, "--sender-ip", "300.1.1.1", "mail")
+    assert status == 2
+    assert err.count("\n") == 1 and "`--sender-ip`: `300.1.1.1`" in err
+
+
+def test_profiles_are_normalized(project: Path) -> None:
+    (project / ".aligncheck.toml").write_text(
+        'sending-ips = ["192.0.2.0/28", "2001:DB8::1"]\n'
+        '[sender-domains."Bücher.example"]\n'
+        'bounce-host = "Bounces.Bücher.example"\n'
+        'dkim-selectors = ["Zero", "one"]\n'
+        'ips = ["192.0.2.7/32"]\n'
+    )
+    values = read_config(project / ".aligncheck.toml")
+    assert values["sending_ips"] == ("192.0.2.0/28", "2001:db8::1")
+    [profile] = values["sender_domains"]
+    assert profile.domain == "xn--bcher-kva.example"
+    assert profile.bounce_host == "bounces.xn--bcher-kva.example"
+    assert profile.dkim_selectors == ("zero", "one")
+    assert profile.ips == ("192.0.2.7",)

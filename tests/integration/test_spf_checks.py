@@ -1,0 +1,113 @@
+"""SPF rules in `check` against NSD: only aligned MAIL FROM domains, a profile's bounce host,
+the policy's severity for AC700/AC706, once per file, MAIL FROM and author."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from aligncheck import Finding, Settings, check_paths
+from tests.nsd import NsdServer
+
+ROOT = [
+    '_dmarc.reject.example. TXT "v=DMARC1; p=reject"',
+    '_dmarc.none.example. TXT "v=DMARC1; p=none"',
+    '_dmarc.strict.example. TXT "v=DMARC1; p=reject; aspf=s"',
+    'reject.example. TXT "v=spf1 include:spf1.smtpeter.com -all"',
+    'bounces.reject.example. TXT "v=spf1 include:spf1.smtpeter.com -all"',
+    'other.reject.example. TXT "v=spf1 ip4:198.51.100.0/24 -all"',
+    'none.example. TXT "v=spf1 ip4:198.51.100.0/24 -all"',
+    'esp.example. TXT "v=spf1 ip4:203.0.113.0/24 -all"',
+    'spf1.smtpeter.com. TXT "v=spf1 ip4:192.0.2.0/28 -all"',
+]
+
+
+@pytest.fixture(scope="module")
+def server(nsd: NsdServer) -> NsdServer:
+    nsd.serve({".": ROOT})
+    return nsd
+
+
+def lint(server: NsdServer, tmp_path: Path, text: str, **settings: object) -> list[Finding]:
+    path = tmp_path / "sends.yaml"
+    path.write_text(text)
+    base = Settings(
+        nameservers=(server.address,),
+        ignore=("AC302",),
+        cache=False,
+        **settings,  # type: ignore[arg-type]
+    )
+    return list(check_paths([str(path)], base).findings)
+
+
+def found(findings: list[Finding]) -> list[tuple[str, str, int]]:
+    return sorted((f.rule, str(f.severity), f.line) for f in findings)
+
+
+PROFILE = {"reject.example": {"bounce-host": "bounces.reject.example"}}
+
+
+def test_aligned_and_authorized_is_quiet(server: NsdServer, tmp_path: Path) -> None:
+    text = "from: a@reject.example\nenvelope: b@reject.example\n"
+    assert lint(server, tmp_path, text, sending_ips=("192.0.2.10",)) == []
+    assert lint(server, tmp_path, text) == []  # the include reaches smtpeter.com
+
+
+def test_a_host_spf_fails_for_is_an_error_under_reject(server: NsdServer, tmp_path: Path) -> None:
+    text = "from: a@reject.example\nenvelope: b@other.reject.example\n"
+    findings = lint(server, tmp_path, text, sending_ips=("192.0.2.10",))
+    assert found(findings) == [("AC706", "error", 2)]
+    assert "host 192.0.2.10 gets SPF fail" in findings[0].message
+
+
+def test_under_p_none_the_same_is_a_warning(server: NsdServer, tmp_path: Path) -> None:
+    text = "from: a@none.example\nenvelope: b@none.example\n"
+    findings = lint(server, tmp_path, text, sending_ips=("192.0.2.10",))
+    assert found(findings) == [("AC504", "info", 1), ("AC706", "warning", 2)]
+
+
+def test_without_hosts_the_esp_must_be_reached(server: NsdServer, tmp_path: Path) -> None:
+    text = "from: a@reject.example\nenvelope: b@other.reject.example\n"
+    findings = lint(server, tmp_path, text)
+    assert found(findings) == [("AC706", "error", 2)]
+    assert "reaches smtpeter.com" in findings[0].message
+    aligned = "from: a@reject.example\nenvelope: b@reject.example\n"
+    assert lint(server, tmp_path, aligned) == []  # reaches spf1.smtpeter.com
+    elsewhere = lint(server, tmp_path, aligned, esp_spf=("esp.example",))
+    assert found(elsewhere) == [("AC706", "error", 2)]
+    assert "reaches esp.example" in elsewhere[0].message
+
+
+def test_a_misaligned_mail_from_is_ac301_alone(server: NsdServer, tmp_path: Path) -> None:
+    text = "from: a@strict.example\nenvelope: b@esp.example\n"
+    findings = lint(server, tmp_path, text, sending_ips=("192.0.2.10",))
+    assert found(findings) == [("AC301", "error", 2)]
+
+
+def test_a_missing_record_at_an_aligned_mail_from(server: NsdServer, tmp_path: Path) -> None:
+    text = "from: a@reject.example\nenvelope: b@nospf.reject.example\n"
+    assert found(lint(server, tmp_path, text)) == [("AC700", "error", 2)]
+
+
+def test_the_profile_bounce_host_is_the_mail_from(server: NsdServer, tmp_path: Path) -> None:
+    text = "from: a@reject.example\n"
+    assert lint(server, tmp_path, text, sender_domains=PROFILE, sending_ips=("192.0.2.10",)) == []
+    strict = {"strict.example": {"bounce-host": "bounces.strict.example"}}
+    findings = lint(server, tmp_path, "from: a@strict.example\n", sender_domains=strict)
+    # AC301 judges the bounce host (at the author's source); AC304 is not emitted
+    assert found(findings) == [("AC301", "error", 1)]
+    assert "bounce host `bounces.strict.example`" in findings[0].message
+    # without a profile: AC304, as before
+    assert found(lint(server, tmp_path, "from: a@strict.example\n")) == [("AC304", "warning", 1)]
+
+
+def test_once_per_file_mail_from_and_author(server: NsdServer, tmp_path: Path) -> None:
+    text = (
+        "sends:\n"
+        "  - {from: a@reject.example, envelope: b@other.reject.example}\n"
+        "  - {from: c@reject.example, envelope: b@other.reject.example}\n"
+        "  - {from: d@none.example, envelope: b@none.example}\n"
+    )
+    findings = lint(server, tmp_path, text, sending_ips=("192.0.2.10",))
+    assert [(f.rule, f.send) for f in findings if f.rule == "AC706"] == [("AC706", 0), ("AC706", 2)]

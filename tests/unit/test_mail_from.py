@@ -1,0 +1,60 @@
+"""Which domain is the MAIL FROM of a send (spec §7), with and without a sender-domain profile."""
+
+from __future__ import annotations
+
+import pytest
+
+from aligncheck.parsing import Limits
+from aligncheck.send import build_send, for_dns
+from aligncheck.settings import Settings
+from aligncheck.sources import load
+
+PROFILE = Settings(
+    sender_domains={"example.com": {"bounce-host": "bounces.example.com", "ips": ["192.0.2.10"]}},  # type: ignore[arg-type]
+    sending_ips=("198.51.100.0/24",),
+)
+MIME_TRACKING = 'mime: "From: a@example.com\\r\\nX-SMTPeter-Trackbounces: {}\\r\\n\\r\\nhi"\n'
+
+
+def mail_from(text: str, settings: Settings = PROFILE) -> tuple[str, str | None, tuple[str, ...]]:
+    source = load("send.yaml", text.encode(), Limits(), explicit=True)
+    send = for_dns(build_send("send.yaml", source.sends[0]), settings)
+    return send.mail_from.kind, send.mail_from.domain, send.hosts
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("from: a@example.com\nenvelope: b@mail.example.com\n", ("envelope", "mail.example.com")),
+        ("from: a@example.com\n", ("bounce-host", "bounces.example.com")),
+        ("from: a@example.com\ntrackbounces: true\n", ("bounce-host", "bounces.example.com")),
+        ("from: a@example.com\ntrackbounces: false\n", ("null", None)),
+        # an explicit trackbounces: true beside an envelope keeps SMTPeter's bounce address
+        (
+            "from: a@example.com\nenvelope: b@mail.example.com\ntrackbounces: true\n",
+            ("bounce-host", "bounces.example.com"),
+        ),
+        # the header in mime overrides the property
+        ("trackbounces: true\n" + MIME_TRACKING.format("false"), ("null", None)),
+        (
+            "envelope: b@mail.example.com\n" + MIME_TRACKING.format("true"),
+            ("bounce-host", "bounces.example.com"),
+        ),
+        # no profile for the author: nothing is guessed
+        ("from: a@example.org\n", ("unknown", None)),
+        ("from: a@example.org\nenvelope: '{$bounce}'\n", ("unknown", None)),
+    ],
+)
+def test_mail_from(text: str, expected: tuple[str, str | None]) -> None:
+    assert mail_from(text)[:2] == expected
+
+
+def test_hosts_come_from_the_profile_else_sending_ips_and_sender_ip_wins() -> None:
+    assert mail_from("from: a@example.com\n")[2] == ("192.0.2.10",)
+    assert mail_from("from: a@example.org\n")[2] == ("198.51.100.0/24",)
+    overridden = Settings(
+        sender_domains=PROFILE.sender_domains,
+        sending_ips=PROFILE.sending_ips,
+        sender_ips=("203.0.113.5",),
+    )
+    assert mail_from("from: a@example.com\n", overridden)[2] == ("203.0.113.5",)
