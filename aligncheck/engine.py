@@ -13,7 +13,6 @@ from aligncheck.findings import Finding, Problem, Report
 from aligncheck.plan import RunPlan
 from aligncheck.rules import DNS_CODES, DNS_GROUPS, RULES, SEND_GROUPS, codes_of
 from aligncheck.rules import input as input_rules
-from aligncheck.rules.base import DnsGroup, DnsRun, Domains
 from aligncheck.selection import Decider
 from aligncheck.send import DnsSend, build_send, for_dns
 from aligncheck.settings import ORG_MODELS, Settings, models_in_force
@@ -29,6 +28,8 @@ from aligncheck.sources import (
 
 if TYPE_CHECKING:  # imported when DNS is asked: offline runs never load them
     from aligncheck.resolver import AnswerTable, Question
+    from aligncheck.rules.context import Domains
+    from aligncheck.rules.groups import DnsGroup
 
 
 class RuleOwnershipError(AssertionError):
@@ -307,6 +308,8 @@ def ask_dns(
 def snapshot_answers(sends: Sequence[DnsSend], settings: Settings) -> AnswerTable:
     """Live answers (never cached ones) to every question of every DNS group under both
     models, for a snapshot any run can use."""
+    from aligncheck.rules.context import Domains
+
     return ask_dns(Domains.of(sends), ORG_MODELS, settings, cache=False)
 
 
@@ -318,6 +321,8 @@ def gather_answers(
 
     if settings.snapshot is not None:
         return snapshot.load(settings.snapshot)
+    from aligncheck.rules.context import Domains
+
     return ask_dns(Domains.of(sends), models_in_force(settings.model), settings, groups)
 
 
@@ -336,6 +341,8 @@ def _judge(results: list[FileResult], settings: Settings) -> Report:
     elif groups and sends:
         answers = gather_answers(sends, settings, groups)
         queries = answers.queries_sent
+        from aligncheck.rules.context import DnsRun
+
         dns_run = DnsRun(answers, models_in_force(settings.model), settings)
         for send in sends:
             for group in groups:

@@ -73,7 +73,7 @@ def explain(domain: str, envelope: str | None, settings: Settings) -> list[Model
     """Explain DMARC for an author domain (normalized) and an optional envelope domain."""
     from aligncheck.engine import ask_dns
     from aligncheck.rules import policy
-    from aligncheck.rules.base import Domains
+    from aligncheck.rules.context import Domains
 
     models = models_in_force(settings.model)
     envelopes = {envelope} if envelope else set()

@@ -7,6 +7,7 @@ declares for every lookup that fails); the engine drives the groups from here an
 from __future__ import annotations
 
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from aligncheck.rules import (
     author,
@@ -19,7 +20,10 @@ from aligncheck.rules import (
     spf,
 )
 from aligncheck.rules import input as input_rules
-from aligncheck.rules.base import DnsGroup, Rule, SendGroup
+from aligncheck.rules.base import Rule
+
+if TYPE_CHECKING:
+    from aligncheck.rules.groups import DnsGroup, SendGroup
 
 _GROUPS = (
     input_rules,

@@ -6,11 +6,12 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from aligncheck.findings import Problem, Severity
-from aligncheck.rules.base import DnsRun, Domains, Rule
+from aligncheck.rules.base import Rule
 from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:
     from aligncheck.resolver import Lookup, Question
+    from aligncheck.rules.context import DnsRun, Domains
     from aligncheck.send import DnsSend
     from aligncheck.settings import Settings
 

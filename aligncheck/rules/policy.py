@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 
 from aligncheck.dmarc import dmarc_name
 from aligncheck.findings import Pos, Problem, Severity
-from aligncheck.rules.base import DnsRun, Domains, Rule
+from aligncheck.rules.base import Rule
 from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:  # the checks import them when they run: offline runs never load them
     from aligncheck.dmarc.alignment import Alignment, OrgDomainOf
     from aligncheck.dmarc.discovery import Discovery, NameState
     from aligncheck.resolver import Failure, Lookup, Question
+    from aligncheck.rules.context import DnsRun, Domains
     from aligncheck.send import DnsSend
     from aligncheck.settings import Settings
 

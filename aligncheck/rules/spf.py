@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aligncheck.findings import Problem, Severity
-from aligncheck.rules.base import DnsRun, Domains, Rule
+from aligncheck.rules.base import Rule
 from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:
     from aligncheck.resolver import Lookup, Question
+    from aligncheck.rules.context import DnsRun, Domains
     from aligncheck.send import DnsSend
     from aligncheck.settings import Settings
     from aligncheck.spf.evaluate import Outcome
@@ -323,6 +324,7 @@ def followups(
 ) -> Iterator[Question]:
     """The next level of every aligned MAIL FROM domain's tree, and what check_host() of
     its known hosts needs: asked in rounds until nothing is missing."""
+    from aligncheck.rules.context import DnsRun
     from aligncheck.spf.evaluate import NeedAnswers
 
     run = DnsRun(lookup, tuple(models), settings)

@@ -6,7 +6,6 @@ import ipaddress
 import re
 import time
 from dataclasses import dataclass
-from urllib.parse import quote
 
 LETTERS = "slodiphcrtv"
 EXP_ONLY = "crt"  # allowed only in explanation text
@@ -142,6 +141,8 @@ def expand(parts: list[Part], context: Context) -> str:
             pieces = pieces[-part.keep :]
         value = ".".join(pieces)
         if part.escape:
+            from urllib.parse import quote
+
             value = quote(value, safe="-._~")
         out.append(value)
     return "".join(out)

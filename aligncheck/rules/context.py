@@ -1,0 +1,46 @@
+"""What the DNS groups of one run share: the domains its questions are about, and the answers,
+models, settings and per-group state their checks read. Imported when DNS is asked."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from aligncheck.resolver import Lookup
+    from aligncheck.send import DnsSend
+    from aligncheck.settings import Settings
+
+
+@dataclass(frozen=True)
+class Domains:
+    """The domains a run's DNS questions are about."""
+
+    authors: frozenset[str] = frozenset()
+    envelopes: frozenset[str] = frozenset()  # `envelope` properties
+    mail_from: frozenset[str] = frozenset()  # MAIL FROM domains: envelopes and bounce hosts
+    sends: tuple[DnsSend, ...] = ()  # for the groups that need more than domains
+
+    @classmethod
+    def of(cls, sends: Sequence[DnsSend]) -> Domains:
+        return cls(
+            frozenset(d for d in (s.author_domain for s in sends) if d is not None),
+            frozenset(d for d in (s.envelope_domain for s in sends) if d is not None),
+            frozenset(d for d in (s.mail_from.domain for s in sends) if d is not None),
+            tuple(sends),
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.authors or self.envelopes or self.mail_from)
+
+
+@dataclass
+class DnsRun:
+    """What the DNS rules of one run share: the answers, the models in force, the settings,
+    and state each group keeps for the run (under its module name)."""
+
+    lookup: Lookup
+    models: tuple[str, ...]
+    settings: Settings
+    state: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,39 @@
+"""The shapes of rule groups, for type checking only (the registry lists the modules)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from aligncheck.findings import Problem
+    from aligncheck.resolver import Lookup, Question
+    from aligncheck.rules.base import Rule
+    from aligncheck.rules.context import DnsRun, Domains
+    from aligncheck.send import DnsSend, Send
+    from aligncheck.settings import Settings
+
+
+class SendGroup(Protocol):
+    """A module of rules that judge one send without DNS."""
+
+    RULES: list[Rule]
+
+    def check(self, send: Send, settings: Settings) -> Iterable[Problem]: ...
+
+
+class DnsGroup(Protocol):
+    """A module of rules that read DNS answers: the questions it needs (a first round, then
+    the questions that depend on its answers), and its check of one send."""
+
+    RULES: list[Rule]
+
+    def questions(
+        self, domains: Domains, models: Sequence[str], settings: Settings
+    ) -> Iterable[Question]: ...
+
+    def followups(
+        self, lookup: Lookup, domains: Domains, models: Sequence[str], settings: Settings
+    ) -> Iterable[Question]: ...
+
+    def check(self, send: DnsSend, run: DnsRun) -> Iterable[Problem]: ...
