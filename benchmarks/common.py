@@ -35,11 +35,17 @@ def author_domain(i: int) -> str:
     return f"brand{i}.{TLDS[i % len(TLDS)]}"
 
 
-def generate(directory: Path, sends: int, domains: int, per_file: int = 10) -> Platform:
+def generate(
+    directory: Path, sends: int, domains: int, per_file: int = 10, spf: bool = False
+) -> Platform:
     """Each brand: a bounce subdomain envelope, a mix of strict and relaxed records, some
-    without a record, some misaligned (an ESP's envelope)."""
+    without a record, some misaligned (an ESP's envelope). With `spf`, every bounce domain
+    publishes SPF with two levels of includes (its own `_spf` record, then one of ten ESP
+    records)."""
     names = [author_domain(i) for i in range(domains)]
     records: list[str] = ["mx.esp-mail.net. A 192.0.2.200", "esp-mail.net. MX 10 mx.esp-mail.net."]
+    if spf:
+        records += [f'spf{k}.esp-mail.net. TXT "v=spf1 ip4:192.0.2.0/24 -all"' for k in range(10)]
     for i, domain in enumerate(names):
         kind = i % 5
         if kind in (0, 1):
@@ -49,6 +55,9 @@ def generate(directory: Path, sends: int, domains: int, per_file: int = 10) -> P
         elif kind == 3:
             records.append(f'_dmarc.{domain}. TXT "v=DMARC1; p=none"')
         records.append(f"bounce.{domain}. MX 10 mx.{domain}.")
+        if spf:
+            records.append(f'bounce.{domain}. TXT "v=spf1 include:_spf.{domain} -all"')
+            records.append(f'_spf.{domain}. TXT "v=spf1 include:spf{i % 10}.esp-mail.net -all"')
         records.append(f"mx.{domain}. A 192.0.2.{i % 250 + 1}")
     config_dir = directory / "configs"
     config_dir.mkdir(parents=True, exist_ok=True)

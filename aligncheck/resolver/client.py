@@ -25,6 +25,7 @@ import dns.message
 import dns.name
 import dns.rcode
 import dns.rdatatype
+import dns.rrset
 
 from aligncheck.resolver.answers import (
     Answer,
@@ -37,6 +38,8 @@ from aligncheck.resolver.answers import (
 from aligncheck.resolver.config import Servers
 
 MAX_REFERRALS = 8  # CNAMEs followed into other zones for one question
+MAX_CHAIN = 16  # CNAMEs inside one answer
+MAX_TTL_SECONDS = 2**31 - 1
 EDNS_PAYLOAD = 1232  # the DNS flag day 2020 size: no fragmentation on common paths
 _FAILED_RCODES = {
     dns.rcode.SERVFAIL: FailureReason.SERVFAIL,
@@ -183,20 +186,49 @@ def _interpret(response: dns.message.Message, where: str) -> Answer | tuple[dns.
         reason = _FAILED_RCODES.get(rcode, FailureReason.RCODE)
         return failure(reason, f"{where} answered {dns.rcode.to_text(rcode)}")
     try:
-        chain = response.resolve_chaining()
-    except dns.message.ChainTooLong:
-        return failure(FailureReason.CNAME_CHAIN, f"{where} answered with a CNAME chain too long")
+        name, records, cnames, ttl = _chain(response)
     except dns.exception.DNSException as exc:
         return failure(FailureReason.BAD_ANSWER, f"unusable answer from {where}: {exc}")
-    ttl = cacheable_ttl(chain.minimum_ttl)
+    if name is None:
+        return failure(FailureReason.CNAME_CHAIN, f"{where} answered with a CNAME chain too long")
+    ttl = cacheable_ttl(ttl)
     if rcode == dns.rcode.NXDOMAIN:
         return Answer("nxdomain", ttl=ttl)
-    if chain.answer is None:
+    if records is None:
         has_soa = any(rrset.rdtype == dns.rdatatype.SOA for rrset in response.authority)
-        if chain.cnames and not has_soa and not response.flags & dns.flags.TC:
-            return chain.canonical_name, ttl  # the alias's zone is elsewhere: ask for it
+        if cnames and not has_soa:
+            return name, ttl  # the alias's zone is elsewhere: ask for it
         return Answer("nodata", ttl=ttl)
-    return Answer("records", tuple(sorted(_presentation(rdata) for rdata in chain.answer)), ttl=ttl)
+    return Answer("records", tuple(sorted(_presentation(rdata) for rdata in records)), ttl=ttl)
+
+
+def _chain(
+    response: dns.message.Message,
+) -> tuple[dns.name.Name | None, dns.rrset.RRset | None, int, float]:
+    """Follow the CNAMEs of the answer section from the question (dnspython has parsed the
+    message; this reads its RRsets by owner and type, as `resolve_chaining` does, without
+    its per-lookup cost): (the last name, its records or None, CNAMEs followed, the
+    smallest TTL on the way, or the SOA's negative TTL). The name is None for a chain of
+    more than 16 CNAMEs."""
+    question = response.question[0]
+    by_owner = {(rrset.name, rrset.rdtype): rrset for rrset in response.answer}
+    name, ttl, cnames = question.name, float(MAX_TTL_SECONDS), 0
+    while True:
+        found = by_owner.get((name, question.rdtype))
+        if found is not None:
+            return name, found, cnames, min(ttl, found.ttl)
+        alias = by_owner.get((name, dns.rdatatype.CNAME))
+        if alias is None:
+            break
+        cnames += 1
+        if cnames > MAX_CHAIN:
+            return None, None, cnames, 0
+        ttl = min(ttl, alias.ttl)
+        name = alias[0].target
+    for rrset in response.authority:
+        if rrset.rdtype == dns.rdatatype.SOA:
+            return name, None, cnames, min(ttl, rrset.ttl, rrset[0].minimum)
+    return name, None, cnames, min(ttl, 0)
 
 
 def _presentation(rdata: object) -> str:

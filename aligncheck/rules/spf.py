@@ -329,7 +329,12 @@ def followups(
 
     run = DnsRun(lookup, tuple(models), settings)
     missing: set[Question] = set()
+    seen: set[tuple[object, ...]] = set()
     for send in domains.sends:
+        key = (send.author_domain, send.mail_from.domain, send.hosts, sender_of(send))
+        if key in seen or send.mail_from.domain is None:
+            continue  # sends alike for SPF are evaluated once
+        seen.add(key)
         if not aligned_somewhere(send, run):
             continue
         try:
