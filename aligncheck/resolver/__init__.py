@@ -70,11 +70,9 @@ def resolve_all(
         table.answers.update(cached)
         unique = [q for q in unique if q not in cached]
     if unique:
-        import asyncio
+        from aligncheck.resolver.client import resolve_batch
 
-        from aligncheck.resolver.client import resolve
-
-        fresh = asyncio.run(resolve(unique, chosen, config.timeout, config.concurrency))
+        fresh = resolve_batch(unique, chosen, config.timeout, config.concurrency)
         table.answers.update(fresh)
         table.queries_sent += len(unique)
         if cache is not None:

@@ -47,6 +47,46 @@ _FAILED_RCODES = {
 }
 
 
+PARALLEL_QUESTIONS = 600  # above this, a batch is split over one process per core
+
+
+def resolve_batch(
+    questions: list[Question], servers: Servers, lifetime: float, concurrency: int
+) -> Mapping[Question, Answer]:
+    """Every question's answer. dnspython spends about half a millisecond of CPU on each
+    question, so a large batch is shared out to one process per core (each with its own
+    event loop and its share of the concurrency); a small one stays in this process."""
+    import os
+
+    workers = min(os.cpu_count() or 1, 4)
+    if workers < 2 or len(questions) < PARALLEL_QUESTIONS or not _can_fork():
+        return asyncio.run(resolve(questions, servers, lifetime, concurrency))
+    import concurrent.futures
+    import multiprocessing
+
+    shares = [questions[i::workers] for i in range(workers)]
+    each = max(1, concurrency // workers)
+    context = multiprocessing.get_context("fork")
+    answers: dict[Question, Answer] = {}
+    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
+        jobs = [pool.submit(_resolve_share, share, servers, lifetime, each) for share in shares]
+        for job in jobs:
+            answers.update(job.result())
+    return answers
+
+
+def _resolve_share(
+    questions: list[Question], servers: Servers, lifetime: float, concurrency: int
+) -> dict[Question, Answer]:
+    return dict(asyncio.run(resolve(questions, servers, lifetime, concurrency)))
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 async def resolve(
     questions: list[Question], servers: Servers, lifetime: float, concurrency: int
 ) -> Mapping[Question, Answer]:

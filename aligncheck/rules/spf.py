@@ -280,6 +280,7 @@ class SpfState:
     trees: dict[str, Tree | None] = field(default_factory=dict)
     outcomes: dict[tuple[str, str, str], Outcome] = field(default_factory=dict)
     reported: set[tuple[str, str, str]] = field(default_factory=set)
+    aligned: dict[tuple[str, str], bool | None] = field(default_factory=dict)
 
 
 def first_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
@@ -304,11 +305,15 @@ def aligned_somewhere(send: DnsSend, run: DnsRun) -> bool | None:
 
     if send.author_domain is None or send.mail_from.domain is None:
         return None
-    try:
-        found = alignments(run, send.author_domain, send.mail_from.domain)
-    except Failure:
-        return None
-    return any(alignment.aligned for _, alignment in found)
+    key = (send.author_domain, send.mail_from.domain)
+    known = _state(run).aligned
+    if key not in known:
+        try:
+            found = alignments(run, *key)
+        except Failure:
+            return None  # not remembered: a later round may have the answer
+        known[key] = any(alignment.aligned for _, alignment in found)
+    return known[key]
 
 
 def questions(domains: Domains, models: Sequence[str], settings: Settings) -> Iterator[Question]:

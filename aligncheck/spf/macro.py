@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import time
@@ -36,9 +37,11 @@ class Macro:
 Part = str | Macro
 
 
-def parse_macro_string(text: str, *, explanation: bool = False) -> list[Part]:
+@functools.lru_cache(maxsize=4096)
+def parse_macro_string(text: str, *, explanation: bool = False) -> tuple[Part, ...]:
     """Literal text and macros; `%%`, `%_` and `%-` become their characters. In explanation
-    text (`explanation=True`) spaces and the letters c, r, t are allowed too."""
+    text (`explanation=True`) spaces and the letters c, r, t are allowed too. (Remembered:
+    a run reads the same terms for many senders.)"""
     parts: list[Part] = []
     literal = []
     i = 0
@@ -80,7 +83,7 @@ def parse_macro_string(text: str, *, explanation: bool = False) -> list[Part]:
         i += 1
     if literal:
         parts.append("".join(literal))
-    return parts
+    return tuple(parts)
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def dotted(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str:
     return ".".join(f"{int(ip):032X}")
 
 
-def expand(parts: list[Part], context: Context) -> str:
+def expand(parts: tuple[Part, ...], context: Context) -> str:
     out = []
     for part in parts:
         if isinstance(part, str):
@@ -148,5 +151,5 @@ def expand(parts: list[Part], context: Context) -> str:
     return "".join(out)
 
 
-def uses(parts: list[Part], letters: str) -> bool:
+def uses(parts: tuple[Part, ...], letters: str) -> bool:
     return any(isinstance(p, Macro) and p.letter in letters for p in parts)
