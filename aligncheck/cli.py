@@ -202,7 +202,7 @@ def explain(
         from aligncheck.runner import run_explain
 
         plan = _plan((), _settings_from(values), config_file, isolated)
-        return run_explain(author, envelope_domain, plan.settings, output_format)
+        return run_explain(author, envelope, envelope_domain, plan.settings, output_format)
 
     return _guarded(debug, work)
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aligncheck.dmarc.alignment import Alignment, OrgDomainOf, align, org_domain_finder
 from aligncheck.dmarc.discovery import Discovery, discover
 from aligncheck.resolver import AnswerTable, Failure, snapshot
 from aligncheck.settings import Settings, models_in_force
+
+if TYPE_CHECKING:
+    from aligncheck.spf.summary import Summary
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,28 @@ def _one(
     except Failure as failure:
         return ModelExplanation(model, found, str(failure))
     return ModelExplanation(model, found, None, alignment)
+
+
+def spf_section(
+    domain: str, envelope: str | None, settings: Settings
+) -> tuple[str, Summary] | None:
+    """The SPF of the MAIL FROM: the envelope's domain, else the bounce host of the author's
+    sender-domain profile; checked for the hosts the settings know. None without either."""
+    from aligncheck.addresses import parse_envelope
+    from aligncheck.spf import summary
+    from aligncheck.spf.evaluate import client_ip
+
+    profile = settings.profile(domain)
+    if envelope is not None:
+        mail_from, sender = parse_envelope(envelope).domain, envelope
+    elif profile is not None and profile.bounce_host is not None:
+        mail_from, sender = profile.bounce_host, f"postmaster@{profile.bounce_host}"
+    else:
+        return None
+    hosts = [
+        client_ip(str(ipaddress.ip_network(h).network_address)) for h in settings.hosts_for(profile)
+    ]
+    return mail_from, summary.gather(mail_from, hosts, sender, "", settings)
 
 
 def as_json(domain: str, envelope: str | None, results: list[ModelExplanation]) -> dict[str, Any]:

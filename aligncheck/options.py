@@ -237,6 +237,7 @@ OPTIONS: tuple[Option, ...] = (
         "list",
         key=None,
         flags=("--sender-ip",),
+        commands=frozenset({"check", "explain"}),
         metavar="IP",
     ),
     Option(

@@ -7,7 +7,6 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -69,19 +68,37 @@ def run_check(plan: RunPlan) -> int:
 
 
 def run_explain(
-    domain: str, envelope_domain: str | None, settings: Settings, output_format: str
+    domain: str,
+    envelope: str | None,
+    envelope_domain: str | None,
+    settings: Settings,
+    output_format: str,
 ) -> int:
-    """Explain one author domain; 0 aligned (or no envelope), 1 not aligned, 2 a lookup
-    failed."""
-    from aligncheck.explain import as_json, explain, render_text
+    """Explain one author domain (and the SPF of its MAIL FROM); 0 aligned (or no
+    envelope), 1 not aligned, 2 a lookup failed."""
+    from aligncheck.explain import as_json, explain, render_text, spf_section
 
     results = explain(domain, envelope_domain, settings)
+    spf = spf_section(domain, envelope, settings)
     if output_format == "json":
         import json
 
-        click.echo(json.dumps(as_json(domain, envelope_domain, results), indent=2))
+        document = as_json(domain, envelope_domain, results)
+        if spf is not None:
+            mail_from, found = spf
+            document["spf"] = {"mail_from_domain": mail_from, **found.document(settings.esp_spf)}
+        else:
+            document["spf"] = None
+        click.echo(json.dumps(document, indent=2))
     else:
-        click.echo(render_text(domain, envelope_domain, results), nl=False)
+        text = render_text(domain, envelope_domain, results)
+        if spf is not None:
+            mail_from, found = spf
+            lines = found.text_lines(found.document(settings.esp_spf))
+            text += f"\n[spf] MAIL FROM {mail_from}\n" + "".join(
+                f"  {line}\n" for line in lines[1:]
+            )
+        click.echo(text, nl=False)
     if any(result.failure for result in results):
         return 2
     return 1 if any(result.aligned is False for result in results) else 0
@@ -138,122 +155,29 @@ def run_spf(
 ) -> int:
     """`aligncheck spf`: the record tree of a domain, its problems, and check_host() for each
     `--ip`. 0 when every result is pass and no problem is an error, else 1."""
-    from aligncheck.findings import Severity
-    from aligncheck.rules import RULES
-    from aligncheck.rules.spf import problems
-    from aligncheck.spf.evaluate import client_ip, valid_domain
+    from aligncheck.spf import summary
+    from aligncheck.spf.evaluate import client_ip
 
     helo = helo or ""
     if sender is None or sender == "":
         sender = f"postmaster@{helo}" if helo else ""
     elif "@" not in sender:
         sender = f"postmaster@{sender}"
-    target = domain or sender.rpartition("@")[2] or helo
+    target = (domain or sender.rpartition("@")[2] or helo).rstrip(".")
     if not target:
         raise AligncheckError("give a DOMAIN, --sender or --helo")
     try:
         hosts = [client_ip(ip) for ip in ips]
     except ValueError as exc:
         raise AligncheckError(f"--ip: {exc}") from None
-    tree, outcomes = _spf_answers(
-        target.rstrip("."), hosts, sender or f"postmaster@{target}", helo, settings
-    )
-    found = problems(tree, outcomes, settings.esp_spf, Severity.ERROR) if tree else []
-    rows = [
-        {
-            "rule": code,
-            "name": RULES[code].name,
-            "severity": str(level or RULES[code].severity),
-            "message": message,
-        }
-        for code, message, level in found
-    ]
-    document = {
-        "domain": target,
-        "record": tree.root.text if tree else None,
-        "lookups": tree.lookups if tree else 0,
-        "void_lookups": tree.voids if tree else 0,
-        "problems": rows,
-        "results": [
-            {
-                "ip": host,
-                "result": outcome.result,
-                "term": outcome.term,
-                "explanation": outcome.explanation,
-            }
-            for host, outcome in outcomes
-        ],
-    }
+    found = summary.gather(target, hosts, sender or f"postmaster@{target}", helo, settings)
+    document = found.document(settings.esp_spf)
     if output_format == "json":
         import json
 
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
-        click.echo(_spf_text(document, tree, valid_domain(target)), nl=False)
-    passed = all(outcome.result == "pass" for _, outcome in outcomes)
-    errors = any(row["severity"] == "error" for row in rows)
+        click.echo("\n".join(found.text_lines(document)) + "\n", nl=False)
+    passed = all(outcome.result == "pass" for _, outcome in found.outcomes)
+    errors = any(row["severity"] == "error" for row in document["problems"])
     return 0 if passed and not errors else 1
-
-
-def _spf_answers(
-    domain: str, hosts: Sequence[Any], sender: str, helo: str, settings: Settings
-) -> tuple[Any, list[tuple[str, Any]]]:
-    """The tree and the outcome per host, asking DNS in rounds (or reading a snapshot)."""
-    from aligncheck.resolver import AnswerTable, Question, ResolverConfig, resolve_until, snapshot
-    from aligncheck.spf.evaluate import NeedAnswers, Outcome, check_host, valid_domain
-    from aligncheck.spf.lint import Tree, walk
-
-    def evaluate(
-        table: AnswerTable,
-    ) -> tuple[Tree | None, list[tuple[str, Outcome]], set[Question]]:
-        missing: set[Question] = set()
-        tree = None
-        if valid_domain(domain):
-            try:
-                tree = walk(table, domain)
-            except NeedAnswers as need:
-                missing |= need.questions
-        outcomes = []
-        for ip in hosts:
-            try:
-                outcomes.append((str(ip), check_host(table, ip, domain, sender, helo)))
-            except NeedAnswers as need:
-                missing |= need.questions
-        return tree, outcomes, missing
-
-    if settings.snapshot is not None:
-        table = snapshot.load(settings.snapshot)
-    else:
-        config = ResolverConfig(
-            settings.nameservers, settings.dns_timeout, settings.concurrency, settings.cache
-        )
-        table = resolve_until(lambda t: evaluate(t)[2], config)
-    tree, outcomes, missing = evaluate(table)
-    if missing:
-        names = ", ".join(sorted(f"{n} {t}" for n, t in missing)[:3])
-        raise AligncheckError(f"the DNS snapshot lacks answers the SPF check needs ({names})")
-    return tree, outcomes
-
-
-def _spf_text(document: dict[str, Any], tree: Any, valid: bool) -> str:
-    from aligncheck.spf.lint import tree_lines
-
-    lines = [f"domain: {document['domain']}"]
-    if not valid:
-        lines.append("  not a valid domain name: the SPF result is none (RFC 7208 §4.3)")
-    elif tree is not None:
-        lines.append(f"record: {document['record'] or '(none: ' + tree.root.problem + ')'}")
-        lines.append(f"DNS-querying terms: {tree.lookups}/10; void lookups: {tree.voids}/2")
-        lines.append("tree:")
-        lines += [f"  {line}" for line in tree_lines(tree.root)]
-    if document["problems"]:
-        lines.append("problems:")
-        lines += [f"  {p['rule']} [{p['severity']}] {p['message']}" for p in document["problems"]]
-    for result in document["results"]:
-        line = f"{result['ip']}: {result['result']}"
-        if result["term"]:
-            line += f" ({result['term']})"
-        if result["explanation"]:
-            line += f"; explanation: {result['explanation']}"
-        lines.append(line)
-    return "\n".join(lines) + "\n"

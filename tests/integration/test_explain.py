@@ -108,13 +108,18 @@ def test_readme_explain_example_is_real_output(
     from pathlib import Path
 
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
-    command = "$ aligncheck explain a.mail.example.com --envelope b@bounces.example.com\n"
+    command = (
+        "$ aligncheck explain a.mail.example.com --envelope b@bounces.example.com "
+        "--sender-ip 192.0.2.10\n"
+    )
     shown = readme.split(command, 1)[1].split("```", 1)[0]
     nsd.serve(
         {
             ".": [
                 '_dmarc.example.com. TXT "v=DMARC1; p=reject; aspf=r"',
                 '_dmarc.mail.example.com. TXT "v=DMARC1; p=quarantine"',
+                'bounces.example.com. TXT "v=spf1 include:spf1.smtpeter.com -all"',
+                'spf1.smtpeter.com. TXT "v=spf1 ip4:192.0.2.0/28 -all"',
             ]
         }
     )
@@ -125,6 +130,9 @@ def test_readme_explain_example_is_real_output(
                 "a.mail.example.com",
                 "--envelope",
                 "b@bounces.example.com",
+                "--sender-ip",
+                "192.0.2.10",
+                "--isolated",
                 "--nameserver",
                 nsd.address,
                 "--no-cache",
@@ -152,3 +160,30 @@ def test_explain_shows_record_errors_and_the_reading(
     [record] = json.loads(out)["models"][0]["records"]
     assert record["reading"].startswith("`p=none`")
     assert record["misspelt_tags"] == ["apsf"]
+
+
+def test_explain_json_has_the_spf_of_the_mail_from(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out = explain(
+        server,
+        capsys,
+        "example.com",
+        "--envelope",
+        "b@example.com",
+        "--sender-ip",
+        "192.0.2.10",
+        "--format",
+        "json",
+        "--isolated",
+    )
+    spf = json.loads(out)["spf"]
+    assert spf["mail_from_domain"] == "example.com"
+    assert spf["record"] is None  # the test zone publishes no SPF for example.com
+    assert [p["rule"] for p in spf["problems"]] == ["AC700"]
+    assert spf["results"] == [
+        {"ip": "192.0.2.10", "result": "none", "term": None, "explanation": None}
+    ]
+    assert status == 0  # the DMARC verdict: aligned
+    _, out = explain(server, capsys, "example.com", "--format", "json", "--isolated")
+    assert json.loads(out)["spf"] is None  # no envelope, no profile: no MAIL FROM known
