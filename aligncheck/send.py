@@ -104,7 +104,7 @@ class Send:
         return None if self.envelope is None else self.envelope.domain
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MailFrom:
     """The RFC5321.MailFrom of a send (spec §7): `envelope` (its domain), `bounce-host` (a
     profile's, with bounce tracking on), `null` (`MAIL FROM:<>`), or `unknown` (bounce tracking

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from aligncheck import profiles
 from aligncheck.findings import Severity
 from aligncheck.parsing import Limits
-from aligncheck.profiles import SenderDomain
 from aligncheck.sources import DEFAULT_INCLUDE
+
+if TYPE_CHECKING:
+    from aligncheck.profiles import SenderDomain
 
 ORG_MODELS = ("rfc7489", "rfc9989")  # the two organizational-domain models (spec §2)
 MODEL_CHOICES = (*ORG_MODELS, "both")
@@ -75,6 +77,12 @@ class Settings:
             object.__setattr__(
                 self, "envelope_domains", normalize_allowed_domains(self.envelope_domains)
             )
+        if self.esp_spf == ("smtpeter.com",) and not (
+            self.sending_ips or self.sender_ips or self.sender_domains
+        ):
+            return
+        from aligncheck import profiles
+
         if self.esp_spf != ("smtpeter.com",):
             esp = tuple(profiles.domain(name, "esp-spf") for name in self.esp_spf)
             object.__setattr__(self, "esp_spf", esp)
@@ -86,7 +94,7 @@ class Settings:
 
     def profile(self, author_domain: str | None) -> SenderDomain | None:
         """The sender-domain profile of an author domain, if one is configured."""
-        return profiles.profile_for(self.sender_domains, author_domain)
+        return next((p for p in self.sender_domains if p.domain == author_domain), None)
 
     def hosts_for(self, profile: SenderDomain | None) -> tuple[str, ...]:
         """The hosts a send of this profile leaves from: `--sender-ip`, else the profile's
