@@ -3,7 +3,8 @@
     .venv-bench/bin/python benchmarks/memory.py --sends 100000 --files 10000
 
 Runs `aligncheck check --offline` (no DNS server needed) and, with --snapshot, the same files
-judged from a recorded DNS snapshot (DMARC, MX and SPF with two levels of includes), and reports the peak resident set size of each process
+judged from a recorded DNS snapshot (DMARC, MX and SPF with two levels of includes), and
+reports the peak resident set size of each process
 (its worker processes included).
 """
 

@@ -28,7 +28,13 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     args = parser.parse_args()
     compileall.compile_dir(ROOT / "aligncheck", quiet=1)
-    sample = ROOT / "examples" / "welcome.yaml"
+    # welcome.yaml on its own (no configuration file), and in examples/ with the examples'
+    # configuration (.aligncheck.toml: sending hosts and a sender-domain profile)
+    import tempfile
+
+    configured = ROOT / "examples" / "welcome.yaml"
+    sample = Path(tempfile.mkdtemp(prefix="aligncheck-startup-")) / "welcome.yaml"
+    shutil.copy(configured, sample)
     snapshot = ROOT / "examples" / "dns" / "snapshot.json"
     yamllint = shutil.which("yamllint", path=str(BIN)) or "yamllint"
     aligncheck = str(BIN / "aligncheck")
@@ -37,6 +43,14 @@ def main() -> None:
         "yamllint": [yamllint, str(sample)],
         "aligncheck --offline": [aligncheck, "check", "--offline", str(sample)],
         "aligncheck --snapshot": [aligncheck, "check", "--snapshot", str(snapshot), str(sample)],
+        "  with configuration": [aligncheck, "check", "--offline", str(configured)],
+        "  --snapshot, configured": [
+            aligncheck,
+            "check",
+            "--snapshot",
+            str(snapshot),
+            str(configured),
+        ],
     }
     env = dict(os.environ)
     times: dict[str, list[float]] = {name: [] for name in commands}

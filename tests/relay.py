@@ -56,7 +56,7 @@ class _Front(asyncio.DatagramProtocol):
         relay = self.relay
         if len(data) < 12 or relay.upstream_transport is None:
             return
-        relay.questions[question_of(data)] += 1
+        relay.raw_questions[data[2:]] += 1  # all but the id; decoded when read (a cheap relay)
         relay.next_id = (relay.next_id + 1) % 65536
         relay.waiting[relay.next_id] = (data[:2], addr)
         relay.upstream_transport.sendto(relay.next_id.to_bytes(2, "big") + data[2:])
@@ -70,7 +70,7 @@ class CountingRelay:
         self.latency = latency
         self.host = host
         self.port = port
-        self.questions: Counter[tuple[str, str]] = Counter()
+        self.raw_questions: Counter[bytes] = Counter()
         self.waiting: dict[int, tuple[bytes, tuple[str, int]]] = {}
         self.next_id = 0
         self.front: asyncio.DatagramTransport | None = None
@@ -84,8 +84,16 @@ class CountingRelay:
         return f"{self.host}:{self.port}"
 
     @property
+    def questions(self) -> Counter[tuple[str, str]]:
+        """(name, type) -> how often it reached the relay."""
+        counted: Counter[tuple[str, str]] = Counter()
+        for question, count in list(self.raw_questions.items()):
+            counted[question_of(b"\0\0" + question)] += count
+        return counted
+
+    @property
     def sent(self) -> int:
-        return sum(self.questions.values())
+        return sum(self.raw_questions.values())
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
