@@ -105,16 +105,14 @@ def _one(
     answers: AnswerTable,
     psl_private: bool,
 ) -> ModelExplanation:
-    try:
-        found = discover(model, answers, domain, psl_private)
-    except Failure as failure:
-        return ModelExplanation(model, None, str(failure))
+    found = discover(model, answers, domain, psl_private)
+    if isinstance(found, Failure):
+        return ModelExplanation(model, None, str(found))
     if envelope is None:
         return ModelExplanation(model, found, None)
-    try:
-        alignment = align(found, envelope, org_of)
-    except Failure as failure:
-        return ModelExplanation(model, found, str(failure))
+    alignment = align(found, envelope, org_of)
+    if isinstance(alignment, Failure):
+        return ModelExplanation(model, found, str(alignment))
     return ModelExplanation(model, found, None, alignment)
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from aligncheck.dmarc import psl
 from aligncheck.dmarc.discovery import Discovery, walk
-from aligncheck.resolver import Lookup
+from aligncheck.resolver import Failure, Lookup
 
 # (model, domain) -> (organizational domain, how it was found)
 OrgDomainOf = Callable[[str, str], tuple[str, str]]
@@ -57,9 +57,10 @@ def align(
     *,
     tag: str = "aspf",
     require_strict: bool = False,
-) -> Alignment:
+) -> Alignment | Failure:
     """Does `domain` align with the author domain `discovery` is about, under the mode the
-    policy's `tag` (`aspf` or `adkim`) sets, or strict when the organization requires it?"""
+    policy's `tag` (`aspf` or `adkim`) sets, or strict when the organization requires it?
+    The Failure of a lookup the relaxed mode needed is returned, not raised."""
     author = discovery.domain
     mode_tag = discovery.aspf if tag == "aspf" else discovery.adkim
     if mode_tag == "s" or require_strict:
@@ -77,7 +78,10 @@ def align(
             "",
             None if aligned else f"{why} needs `{author}` exactly",
         )
-    org, found_by = org_of(discovery.model, domain)
+    try:
+        org, found_by = org_of(discovery.model, domain)
+    except Failure as failure:
+        return failure
     if org == discovery.org_domain:
         return Alignment(True, "relaxed", domain, org, found_by, None)
     return Alignment(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from aligncheck.dmarc import dmarc_name, psl
 from aligncheck.dmarc.record import Policy, Record, is_dmarc, is_near_miss, parse
-from aligncheck.resolver import Lookup, Question, needed
+from aligncheck.resolver import Failure, Lookup, Question, needed
 
 MAX_WALK = 8
 
@@ -106,11 +106,17 @@ def name_state(lookup: Lookup, domain: str) -> NameState:
     )
 
 
-def discover(model: str, lookup: Lookup, domain: str, psl_private: bool = True) -> Discovery:
-    """The DMARC policy that applies to author `domain` under `model`. Raises Failure."""
-    if model == "rfc7489":
-        return _discover_7489(lookup, domain, psl_private)
-    return _discover_9989(lookup, domain)
+def discover(
+    model: str, lookup: Lookup, domain: str, psl_private: bool = True
+) -> Discovery | Failure:
+    """The DMARC policy that applies to author `domain` under `model`, or the Failure of an
+    answer it could not do without (a value: nothing is raised to the caller)."""
+    try:
+        if model == "rfc7489":
+            return _discover_7489(lookup, domain, psl_private)
+        return _discover_9989(lookup, domain)
+    except Failure as failure:
+        return failure
 
 
 def _effective(model: str, policy: Policy | None, which: str) -> str | None:

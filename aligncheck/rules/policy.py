@@ -195,22 +195,16 @@ class DnsContext:
     _reported: set[tuple[str, str, str]] = field(default_factory=set)
     _org_of: OrgDomainOf | None = None
 
-    def discovery(self, model: str, domain: str) -> Discovery:
+    def discovery(self, model: str, domain: str) -> Discovery | Failure:
+        """Discovery for an author domain under a model, once per run."""
         from aligncheck.dmarc.discovery import discover
-        from aligncheck.resolver import Failure
 
         key = (model, domain)
         if key not in self._discoveries:
-            try:
-                self._discoveries[key] = discover(model, self.lookup, domain, self.psl_private)
-            except Failure as failure:
-                self._discoveries[key] = failure
-        found = self._discoveries[key]
-        if isinstance(found, Failure):
-            raise found
-        return found
+            self._discoveries[key] = discover(model, self.lookup, domain, self.psl_private)
+        return self._discoveries[key]
 
-    def align(self, discovery: Discovery, domain: str) -> Alignment:
+    def align(self, discovery: Discovery, domain: str) -> Alignment | Failure:
         """AC301's judgement of a MAIL FROM domain (envelope walks remembered per run)."""
         from aligncheck.dmarc.alignment import align, org_domain_finder
 
@@ -266,26 +260,41 @@ def _context(run: DnsRun) -> DnsContext:
     return context
 
 
-def alignments(run: DnsRun, author: str, domain: str) -> list[tuple[Discovery, Alignment]]:
+def alignments(
+    run: DnsRun, author: str, domain: str
+) -> list[tuple[Discovery, Alignment]] | Failure:
     """Per model in force, the author's discovery and whether `domain` (a MAIL FROM) aligns
-    with it under `aspf`: AC301's judgement, for the rules that depend on it. Raises
-    Failure."""
+    with it under `aspf`: AC301's judgement, for the rules that depend on it; or the first
+    Failure on the way."""
+    from aligncheck.dmarc.alignment import Alignment
+    from aligncheck.dmarc.discovery import Discovery
+
     ctx = _context(run)
-    found = [ctx.discovery(model, author) for model in ctx.models]
-    return [(d, ctx.align(d, domain)) for d in found]
+    found = []
+    for model in ctx.models:
+        discovery = ctx.discovery(model, author)
+        if not isinstance(discovery, Discovery):
+            return discovery
+        alignment = ctx.align(discovery, domain)
+        if not isinstance(alignment, Alignment):
+            return alignment
+        found.append((discovery, alignment))
+    return found
 
 
 def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     author = send.author_domain
     if author is None:
         return
-    ctx = _context(run)
-    from aligncheck.resolver import Failure
+    from aligncheck.dmarc.alignment import Alignment
+    from aligncheck.dmarc.discovery import Discovery
 
+    ctx = _context(run)
     pos = send.author_pos
-    try:
-        found = [ctx.discovery(model, author) for model in ctx.models]
-    except Failure as failure:
+    discoveries = [ctx.discovery(model, author) for model in ctx.models]
+    found = [d for d in discoveries if isinstance(d, Discovery)]
+    if len(found) < len(discoveries):
+        failure = next(d for d in discoveries if not isinstance(d, Discovery))
         yield failure_problem(failure, pos, f"the DMARC checks of `{author}`")
         return
     if ctx.first_time(send.path, author):
@@ -293,12 +302,13 @@ def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     verdicts: list[Verdict] | None = None
     mail_from = send.mail_from
     if mail_from.domain is not None:  # the envelope, or a profile's bounce host
-        try:
-            verdicts = [_verdict(d, mail_from.domain, ctx) for d in found]
-        except Failure as failure:
+        judged = [(d, ctx.align(d, mail_from.domain)) for d in found]
+        failed = next((a for _, a in judged if not isinstance(a, Alignment)), None)
+        if failed is not None:
             skipped = f"the alignment check of `{mail_from.domain}`"
-            yield failure_problem(failure, mail_from.pos, skipped)
+            yield failure_problem(failed, mail_from.pos, skipped)
         else:
+            verdicts = [Verdict(d, a) for d, a in judged if isinstance(a, Alignment)]
             what = "envelope domain" if mail_from.kind == "envelope" else "bounce host"
             yield from _misaligned(mail_from.pos, mail_from.domain, author, verdicts, what)
     elif send.envelope is None:
@@ -425,10 +435,6 @@ class Verdict:
     @property
     def why_not(self) -> str | None:
         return self.alignment.why_not
-
-
-def _verdict(discovery: Discovery, domain: str, ctx: DnsContext) -> Verdict:
-    return Verdict(discovery, ctx.align(discovery, domain))
 
 
 def _misaligned(

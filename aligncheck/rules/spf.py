@@ -308,9 +308,8 @@ def aligned_somewhere(send: DnsSend, run: DnsRun) -> bool | None:
     key = (send.author_domain, send.mail_from.domain)
     known = _state(run).aligned
     if key not in known:
-        try:
-            found = alignments(run, *key)
-        except Failure:
+        found = alignments(run, *key)
+        if isinstance(found, Failure):
             return None  # not remembered: a later round may have the answer
         known[key] = any(alignment.aligned for _, alignment in found)
     return known[key]
@@ -457,10 +456,13 @@ def problems(
 def _policy_severity(send: DnsSend, run: DnsRun) -> Severity:
     """Error when an effective policy that applies (in a model where the MAIL FROM aligns)
     is quarantine or reject, warning otherwise; the DKIM leg is not known here."""
+    from aligncheck.resolver import Failure
     from aligncheck.rules.policy import alignments
 
     assert send.author_domain is not None and send.mail_from.domain is not None
     found = alignments(run, send.author_domain, send.mail_from.domain)
+    if isinstance(found, Failure):
+        return Severity.ERROR  # not reached: the send was judged aligned from the same answers
     enforcing = any(
         d.effective in ("quarantine", "reject") for d, alignment in found if alignment.aligned
     )

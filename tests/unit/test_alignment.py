@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aligncheck.dmarc.alignment import align, org_domain_finder
-from aligncheck.dmarc.discovery import discover, walk_names
+from aligncheck.dmarc.alignment import Alignment, align, org_domain_finder
+from aligncheck.dmarc.discovery import Discovery, discover, walk_names
 from aligncheck.resolver import Answer, AnswerTable
 
 
@@ -60,9 +60,11 @@ def test_align(
 ) -> None:
     answers = table({"example.com": record}, "example.com", other)
     discovery = discover(model, answers, "example.com")
+    assert isinstance(discovery, Discovery)
     result = align(
         discovery, other, org_domain_finder(answers, True), tag=tag, require_strict=strict
     )
+    assert isinstance(result, Alignment)
     assert (result.aligned, result.mode) == expected
     assert (result.why_not is None) is result.aligned
     if result.mode == "relaxed":
