@@ -12,6 +12,7 @@ from aligncheck.addresses import (
     AuthorProblem,
     Mailbox,
     UnresolvedAddress,
+    address_domain,
     parse_envelope,
     parse_from,
 )
@@ -23,6 +24,7 @@ _HEADER_NAME = re.compile(r"^([!-9;-~]+)[ \t]*:")
 
 
 if TYPE_CHECKING:
+    from aligncheck.profiles import SenderDomain
     from aligncheck.settings import Settings
 
 
@@ -62,6 +64,7 @@ class Send:
     author: Author
     envelope: Envelope | None
     tracking_header: bool | None = None  # `x-smtpeter-trackbounces` inside `mime`
+    dkim_signature: tuple[str, str] | None = None  # (s=, d=) of a DKIM-Signature in `mime`
 
     @property
     def tracking(self) -> bool | None:
@@ -141,6 +144,7 @@ class DnsSend:
     line: int  # where the send's mapping starts
     mail_from: MailFrom
     hosts: tuple[str, ...] = ()  # the hosts it leaves from, when known
+    dkim_keys: tuple[tuple[str, str], ...] = ()  # (selector, d=) that may sign it
 
     @property
     def envelope_domain(self) -> str | None:
@@ -161,7 +165,18 @@ def for_dns(send: Send, settings: Settings) -> DnsSend:
         send.line,
         mail_from(send, profile.bounce_host if profile else None),
         settings.hosts_for(profile),
+        dkim_keys(send, profile),
     )
+
+
+def dkim_keys(send: Send, profile: SenderDomain | None) -> tuple[tuple[str, str], ...]:
+    """The keys a send may be signed with: its own DKIM-Signature's, else every selector of
+    its author's profile (SMTPeter rotates among them, so each must hold a valid key)."""
+    if send.dkim_signature is not None:
+        return (send.dkim_signature,)
+    if profile is None:
+        return ()
+    return tuple((selector, profile.signing_domain) for selector in profile.dkim_selectors)
 
 
 def build_send(path: str, raw: RawSend) -> Send:
@@ -178,7 +193,31 @@ def build_send(path: str, raw: RawSend) -> Send:
         ),
         None,
     )
-    return Send(path, raw.index, raw, _author(raw, headers), _envelope(raw), tracking)
+    signature = next(
+        (value for name, value, _ in headers if name.lower() == "dkim-signature"), None
+    )
+    return Send(
+        path,
+        raw.index,
+        raw,
+        _author(raw, headers),
+        _envelope(raw),
+        tracking,
+        _signature_key(signature) if signature is not None else None,
+    )
+
+
+def _signature_key(value: str) -> tuple[str, str] | None:
+    """(selector, signing domain) of a DKIM-Signature header value, when both are usable."""
+    tags = {}
+    for part in value.split(";"):
+        name, _, tag_value = part.partition("=")
+        tags[name.strip().lower()] = "".join(tag_value.split())
+    selector, domain = tags.get("s", ""), tags.get("d", "")
+    try:
+        return selector.lower(), address_domain(domain)
+    except AddressError:
+        return None
 
 
 def header_fields(message: str) -> list[tuple[str, str, int]]:

@@ -12,11 +12,13 @@ from typing import TYPE_CHECKING
 from aligncheck.rules import (
     author,
     deliverability,
+    dkim,
     dns_failures,
     dsn,
     envelope,
     organization,
     policy,
+    signature,
     spf,
 )
 from aligncheck.rules import input as input_rules
@@ -34,6 +36,8 @@ _GROUPS = (
     dsn,
     policy,
     spf,
+    dkim,
+    signature,
     dns_failures,
 )
 RULES: dict[str, Rule] = dict(
@@ -42,8 +46,8 @@ RULES: dict[str, Rule] = dict(
 CODE_BY_NAME: dict[str, str] = {rule.name: rule.code for rule in RULES.values()}
 
 # Groups that judge a send on its own, without DNS, and groups that read DNS answers.
-SEND_GROUPS: tuple[SendGroup, ...] = (input_rules, author, envelope, dsn, organization)
-DNS_GROUPS: tuple[DnsGroup, ...] = (policy, deliverability, spf)
+SEND_GROUPS: tuple[SendGroup, ...] = (input_rules, author, envelope, dsn, organization, signature)
+DNS_GROUPS: tuple[DnsGroup, ...] = (policy, deliverability, spf, dkim)
 
 
 def codes_of(group: ModuleType | SendGroup | DnsGroup) -> frozenset[str]:

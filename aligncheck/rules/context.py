@@ -21,6 +21,7 @@ class Domains:
     envelopes: frozenset[str] = frozenset()  # `envelope` properties
     mail_from: frozenset[str] = frozenset()  # MAIL FROM domains: envelopes and bounce hosts
     sends: tuple[DnsSend, ...] = ()  # for the groups that need more than domains
+    signing: frozenset[str] = frozenset()  # DKIM d= domains
 
     @classmethod
     def of(cls, sends: Sequence[DnsSend]) -> Domains:
@@ -29,6 +30,7 @@ class Domains:
             frozenset(d for d in (s.envelope_domain for s in sends) if d is not None),
             frozenset(d for d in (s.mail_from.domain for s in sends) if d is not None),
             tuple(sends),
+            frozenset(d for s in sends for _, d in s.dkim_keys),
         )
 
     def __bool__(self) -> bool:

@@ -204,13 +204,15 @@ class DnsContext:
             self._discoveries[key] = discover(model, self.lookup, domain, self.psl_private)
         return self._discoveries[key]
 
-    def align(self, discovery: Discovery, domain: str) -> Alignment | Failure:
-        """AC301's judgement of a MAIL FROM domain (envelope walks remembered per run)."""
+    def align(self, discovery: Discovery, domain: str, tag: str = "aspf") -> Alignment | Failure:
+        """AC301's judgement of a MAIL FROM domain, or of `d=` under `adkim` (walks of other
+        identifiers remembered per run). `require-strict-alignment` is about the envelope."""
         from aligncheck.dmarc.alignment import align, org_domain_finder
 
         if self._org_of is None:
             self._org_of = org_domain_finder(self.lookup, self.psl_private)
-        return align(discovery, domain, self._org_of, require_strict=self.require_strict)
+        strict = self.require_strict and tag == "aspf"
+        return align(discovery, domain, self._org_of, tag=tag, require_strict=strict)
 
     def first_time(self, path: str, domain: str) -> bool:
         key = ("AC5xx", path, domain)
@@ -231,9 +233,8 @@ def questions(domains: Domains, models: Sequence[str], settings: Settings) -> It
     from aligncheck.dmarc.discovery import questions as dmarc_questions
 
     for model in models:
-        yield from dmarc_questions(
-            model, set(domains.authors), set(domains.mail_from), settings.psl_private
-        )
+        others = set(domains.mail_from | domains.signing)  # walked for relaxed alignment
+        yield from dmarc_questions(model, set(domains.authors), others, settings.psl_private)
 
 
 def followups(
@@ -261,10 +262,10 @@ def _context(run: DnsRun) -> DnsContext:
 
 
 def alignments(
-    run: DnsRun, author: str, domain: str
+    run: DnsRun, author: str, domain: str, tag: str = "aspf"
 ) -> list[tuple[Discovery, Alignment]] | Failure:
-    """Per model in force, the author's discovery and whether `domain` (a MAIL FROM) aligns
-    with it under `aspf`: AC301's judgement, for the rules that depend on it; or the first
+    """Per model in force, the author's discovery and whether `domain` aligns with it under
+    `tag`: a MAIL FROM under `aspf` (AC301's judgement), `d=` under `adkim`; or the first
     Failure on the way."""
     from aligncheck.dmarc.alignment import Alignment
     from aligncheck.dmarc.discovery import Discovery
@@ -275,7 +276,7 @@ def alignments(
         discovery = ctx.discovery(model, author)
         if not isinstance(discovery, Discovery):
             return discovery
-        alignment = ctx.align(discovery, domain)
+        alignment = ctx.align(discovery, domain, tag)
         if not isinstance(alignment, Alignment):
             return alignment
         found.append((discovery, alignment))

@@ -209,7 +209,16 @@ def test_dns_rule_examples_show_their_records(
     assert len(entry["passing_dns"]) == len(rule.passing_records)
 
 
-HEAVY = ("dns", "tldextract", "asyncio", "aligncheck.resolver.client", "aligncheck.dmarc.discovery")
+HEAVY = (
+    "dns",
+    "tldextract",
+    "asyncio",
+    "cryptography",
+    "aligncheck.resolver.client",
+    "aligncheck.dmarc.discovery",
+    "aligncheck.spf.evaluate",
+    "aligncheck.dkim.key",
+)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,87 @@
+"""DKIM key records (RFC 6376 §3.6.1, RFC 8463, RFC 8301), with keys generated here: a table of
+records -> what verifiers make of them (vectors in the style of mox `dkim/txt_test.go`,
+go-msgauth `dkim/query_test.go` and mail-auth's key record tests)."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+from aligncheck.dkim.key import parse
+
+
+def _rsa(bits: int, pkcs1: bool = False) -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits).public_key()
+    if pkcs1:
+        der = key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    else:
+        der = key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    return base64.b64encode(der).decode()
+
+
+RSA2048, RSA1024, RSA4096 = _rsa(2048), _rsa(1024), _rsa(4096)
+PKCS1 = _rsa(2048, pkcs1=True)
+ED = base64.b64encode(
+    ed25519.Ed25519PrivateKey.generate()
+    .public_key()
+    .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+).decode()
+
+
+@pytest.mark.parametrize(
+    ("text", "usable", "algorithm", "bits"),
+    [
+        (f"v=DKIM1; k=rsa; p={RSA2048}", True, "rsa", 2048),
+        (f"v=DKIM1; p={RSA4096}", True, "rsa", 4096),
+        (f"p={RSA1024}", True, "rsa", 1024),
+        (f"v=DKIM1; p={PKCS1}", True, "rsa", 2048),  # a bare RSAPublicKey
+        (f"v=DKIM1; k=ed25519; p={ED}", True, "ed25519", None),
+        (f"v=DKIM1; p={RSA2048[:100]} {RSA2048[100:]}", True, "rsa", 2048),  # folded
+        (f"v=DKIM1; h=sha1:sha256; s=email; p={RSA2048}", True, "rsa", 2048),
+        (f"v=DKIM1; s=*; t=s; p={RSA2048}", True, "rsa", 2048),
+    ],
+)
+def test_usable_keys(text: str, usable: bool, algorithm: str, bits: int | None) -> None:
+    record = parse(text)
+    assert (record.usable, record.algorithm, record.bits) == (usable, algorithm, bits)
+    assert record.problems == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (f"p={RSA2048}; v=DKIM1", "must come first"),
+        (f"v=dkim1; p={RSA2048}", "exactly `DKIM1`"),
+        (f"v=DKIM2; p={RSA2048}", "exactly `DKIM1`"),
+        (f"v=DKIM1; p={RSA2048}; p={RSA1024}", "given twice"),
+        ("v=DKIM1; k=rsa", "no `p=`"),
+        ("v=DKIM1; p=!!notbase64!!", "not base64"),
+        ("v=DKIM1; p=AAAA", "does not parse"),
+        (f"v=DKIM1; k=dsa; p={RSA2048}", "unknown key type"),
+        (f"v=DKIM1; h=sha1; p={RSA2048}", "sha256"),
+        (f"v=DKIM1; s=tlsrpt; p={RSA2048}", "`s=`"),
+        (f"v=DKIM1; k=ed25519; p={RSA2048}", "Ed25519 key is 32 bytes"),
+        (f"v=DKIM1; k=rsa; p={ED}", "does not parse"),
+        ("v=DKIM1; junk; p=", "not a tag=value pair"),
+    ],
+)
+def test_keys_verifiers_cannot_use(text: str, fragment: str) -> None:
+    record = parse(text)
+    assert not record.usable
+    assert any(fragment in problem for problem in record.problems), record.problems
+
+
+@pytest.mark.parametrize("text", ["v=DKIM1; k=rsa; p=", "v=DKIM1; p= ", "p="])
+def test_empty_p_is_revoked(text: str) -> None:
+    record = parse(text)
+    assert record.revoked and not record.usable and record.problems == ()
+
+
+@pytest.mark.parametrize(("flags", "testing"), [("y", True), ("y:s", True), ("s", False)])
+def test_testing_flag(flags: str, testing: bool) -> None:
+    assert parse(f"v=DKIM1; t={flags}; p={RSA2048}").testing is testing
