@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 from aligncheck import suppressions
-from aligncheck.findings import Finding, Problem, Report
+from aligncheck.findings import Finding, Problem, Report, SendOutcome
 from aligncheck.plan import RunPlan
 from aligncheck.rules import DNS_CODES, DNS_GROUPS, RULES, SEND_GROUPS, codes_of
 from aligncheck.rules import input as input_rules
@@ -28,7 +28,7 @@ from aligncheck.sources import (
 
 if TYPE_CHECKING:  # imported when DNS is asked: offline runs never load them
     from aligncheck.resolver import AnswerTable, Question
-    from aligncheck.rules.context import Domains
+    from aligncheck.rules.context import DnsRun, Domains
     from aligncheck.rules.groups import DnsGroup
 
 
@@ -258,6 +258,7 @@ def check_plan(plan: RunPlan, stdin: BinaryIO | None = None) -> Report:
         notes=tuple(dict.fromkeys(n for r in reports for n in r.notes)),
         dns_queries=sum(r.dns_queries for r in reports),
         paths=tuple(p for r in reports for p in r.paths),
+        outcomes=tuple(o for r in reports for o in r.outcomes),
     )
 
 
@@ -329,6 +330,7 @@ def gather_answers(
 def _judge(results: list[FileResult], settings: Settings) -> Report:
     """DNS rules over the sends of all files, then suppressions, into one report."""
     run = _Run(Decider(settings))
+    outcomes: list[SendOutcome] = []
     errors = [result.error for result in results if result.error is not None]
     files = [result for result in results if result.error is None]
     sends = [send for result in files for send in result.sends]
@@ -348,6 +350,7 @@ def _judge(results: list[FileResult], settings: Settings) -> Report:
             for group in groups:
                 problems = group.check(send, dns_run)
                 run.add(send.path, problems, codes_of(group), send.index, send.line)
+        outcomes = _outcomes(sends, dns_run)
     dns_ran = bool(groups) and not settings.offline
 
     def ran(prefix: str) -> bool:
@@ -379,4 +382,22 @@ def _judge(results: list[FileResult], settings: Settings) -> Report:
         notes=tuple(notes),
         dns_queries=queries,
         paths=tuple(result.path for result in files),
+        outcomes=tuple(outcomes),
     )
+
+
+def _outcomes(sends: Sequence[DnsSend], dns_run: DnsRun) -> list[SendOutcome]:
+    """Whether DMARC will pass for each send, per model in force."""
+    from aligncheck.rules.outcome import outcome
+
+    return [
+        SendOutcome(
+            send.path,
+            send.line,
+            send.index,
+            send.author_domain,
+            send.mail_from.domain,
+            tuple((model, outcome(send, dns_run, model)) for model in dns_run.models),
+        )
+        for send in sends
+    ]

@@ -88,6 +88,20 @@ class Report:
     notes: Sequence[str] = field(default_factory=tuple)
     dns_queries: int = 0
     paths: Sequence[str] = field(default_factory=tuple)  # every file checked, in order
+    outcomes: Sequence[SendOutcome] = field(default_factory=tuple)  # when DNS checks ran
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.findings if f.severity == severity)
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """Whether DMARC will pass for one send, per model in force (spec §7): `pass (SPF)`,
+    `pass (DKIM)`, `pass (SPF, DKIM)`, `fail` or `unknown`."""
+
+    path: str
+    line: int
+    send: int
+    author_domain: str | None
+    mail_from_domain: str | None
+    outcome: tuple[tuple[str, str], ...]  # (model, outcome)

@@ -145,6 +145,7 @@ class DnsSend:
     mail_from: MailFrom
     hosts: tuple[str, ...] = ()  # the hosts it leaves from, when known
     dkim_keys: tuple[tuple[str, str], ...] = ()  # (selector, d=) that may sign it
+    signature_breaks: bool = False  # a DKIM-Signature in `mime` that rewriting breaks (AC806)
 
     @property
     def envelope_domain(self) -> str | None:
@@ -166,6 +167,18 @@ def for_dns(send: Send, settings: Settings) -> DnsSend:
         mail_from(send, profile.bounce_host if profile else None),
         settings.hosts_for(profile),
         dkim_keys(send, profile),
+        signature_breaks(send),
+    )
+
+
+REWRITES = ("trackclicks", "trackopens", "inlinecss")  # SMTPeter's changes to the message
+
+
+def signature_breaks(send: Send) -> bool:
+    """A DKIM-Signature in `mime` while SMTPeter may rewrite the message (not every one of
+    its rewriting options explicitly false)."""
+    return send.dkim_signature is not None and any(
+        send.boolean(name) is not False for name in REWRITES
     )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from aligncheck import __version__
-from aligncheck.findings import Finding, Report, Severity
+from aligncheck.findings import Finding, Report, SendOutcome, Severity
 
 
 def _finding(f: Finding) -> dict[str, object]:
@@ -39,11 +39,27 @@ def render(report: Report, *, color: bool = False) -> str:
     }
     tool = dumps({"name": "aligncheck", "version": __version__})
     body = f"[\n    {findings}\n  ]" if findings else "[]"
+    sends = ""
+    if report.outcomes:  # when DNS checks ran (spec §5)
+        rows = ",\n    ".join(dumps(_send(o)) for o in report.outcomes)
+        sends = f'  "sends": [\n    {rows}\n  ],\n'
     return (
         "{\n"
         '  "version": 1,\n'
         f'  "tool": {tool},\n'
         f'  "findings": {body},\n'
+        f"{sends}"
         f'  "summary": {dumps(summary)}\n'
         "}\n"
     )
+
+
+def _send(o: SendOutcome) -> dict[str, object]:
+    return {
+        "path": o.path,
+        "line": o.line,
+        "send": o.send,
+        "author_domain": o.author_domain,
+        "mail_from_domain": o.mail_from_domain,
+        "outcome": dict(o.outcome),
+    }

@@ -177,7 +177,7 @@ def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
         author = send.author_domain
         if author is not None and ("align", send.path, author, name) not in state.reported:
             state.reported.add(("align", send.path, author, name))
-            yield from _aligned(run, author, domain, name, pos)
+            yield from _aligned(send, run, author, domain, name, pos)
 
 
 def _key_problems(run: DnsRun, name: str, pos: Pos) -> Iterator[Problem]:
@@ -228,8 +228,11 @@ def _key_problems(run: DnsRun, name: str, pos: Pos) -> Iterator[Problem]:
             )
 
 
-def _aligned(run: DnsRun, author: str, domain: str, name: str, pos: Pos) -> Iterator[Problem]:
+def _aligned(
+    send: DnsSend, run: DnsRun, author: str, domain: str, name: str, pos: Pos
+) -> Iterator[Problem]:
     from aligncheck.resolver import Failure
+    from aligncheck.rules.outcome import carried_by
     from aligncheck.rules.policy import alignments
 
     found = alignments(run, author, domain, tag="adkim")
@@ -238,12 +241,33 @@ def _aligned(run: DnsRun, author: str, domain: str, name: str, pos: Pos) -> Iter
     misaligned = [(d, a) for d, a in found if not a.aligned]
     if not misaligned:
         return
-    enforcing = any(d.effective in ("quarantine", "reject") for d, _ in misaligned)
+    enforcing = [d.model for d, _ in misaligned if d.effective in ("quarantine", "reject")]
+    carried = carried_by(send, run, enforcing, "SPF") if enforcing else None
     reasons = "; ".join(f"{d.model}: {a.why_not}" for d, a in misaligned)
     yield Problem(
         "AC805",
         pos,
         f"DKIM key `{name}` signs with d=`{domain}`, not aligned with author domain "
-        f"`{author}`: {reasons}",
-        Severity.ERROR if enforcing else Severity.WARNING,
+        f"`{author}`: {reasons}" + (f"; {carried}" if carried else ""),
+        Severity.ERROR if enforcing and not carried else Severity.WARNING,
     )
+
+
+def key_state(run: DnsRun, selector: str, domain: str) -> str:
+    """What the DKIM leg makes of one key: `pass` (a key verifiers use), `fail` (missing,
+    revoked, invalid, under 1024 bits, `t=y`), or `unknown` (a failed lookup, or several
+    records of which some are good: verifiers may pick any)."""
+    from aligncheck.dkim.key import MIN_RSA_BITS, parse
+
+    answer = run.lookup.answer(key_name(selector, domain), "TXT")
+    if answer is None or answer.failed:
+        return "unknown"
+    if answer.kind != "records":
+        return "fail"
+    good = [
+        record.usable and not record.testing and (record.bits or MIN_RSA_BITS) >= MIN_RSA_BITS
+        for record in (parse(text) for text in answer.records)
+    ]
+    if all(good):
+        return "pass" if len(good) == 1 else "unknown"
+    return "fail" if not any(good) else "unknown"

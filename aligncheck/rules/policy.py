@@ -311,7 +311,11 @@ def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
         else:
             verdicts = [Verdict(d, a) for d, a in judged if isinstance(a, Alignment)]
             what = "envelope domain" if mail_from.kind == "envelope" else "bounce host"
-            yield from _misaligned(mail_from.pos, mail_from.domain, author, verdicts, what)
+            problem = next(
+                _misaligned(mail_from.pos, mail_from.domain, author, verdicts, what), None
+            )
+            if problem is not None:
+                yield _carried(problem, send, run, verdicts)
     elif send.envelope is None:
         yield from _bounce_host(send, author, found, ctx.require_strict)
     if len(found) == 2 and ctx.not_yet(("AC506", send.path, author)):
@@ -464,6 +468,23 @@ def _misaligned(
         f"{what} `{domain}` is not aligned with author domain `{author}`: {reasons}",
         severity,
     )
+
+
+def _carried(problem: Problem, send: DnsSend, run: DnsRun, verdicts: list[Verdict]) -> Problem:
+    """AC301 is an error only where the DKIM leg does not carry DMARC (spec §7)."""
+    from aligncheck.rules.outcome import carried_by
+
+    if problem.severity != Severity.ERROR:
+        return problem
+    models = [
+        v.discovery.model
+        for v in verdicts
+        if v.why_not is not None and v.discovery.effective in _BLOCKING
+    ]
+    carried = carried_by(send, run, models, "DKIM")
+    if carried is None:
+        return problem
+    return Problem(problem.code, problem.pos, f"{problem.message}; {carried}", Severity.WARNING)
 
 
 def _disagreement(found: list[Discovery], verdicts: list[Verdict] | None) -> str:

@@ -7,10 +7,9 @@ from collections.abc import Iterator
 
 from aligncheck.findings import Problem, Severity
 from aligncheck.rules.base import Rule
-from aligncheck.send import Send
+from aligncheck.send import REWRITES, Send, signature_breaks
 from aligncheck.settings import Settings
 
-REWRITES = ("trackclicks", "trackopens", "inlinecss")
 _MIME = (
     "from: info@example.com\nenvelope: bounces@example.com\nmime: |\n"
     "  DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=zero; h=from; bh=x; b=y\n"
@@ -33,10 +32,8 @@ RULES = [
 
 
 def check(send: Send, settings: Settings) -> Iterator[Problem]:
-    if send.dkim_signature is None:
-        return
-    left_on = [name for name in REWRITES if send.boolean(name) is not False]
-    if left_on:
+    if signature_breaks(send):
+        left_on = [name for name in REWRITES if send.boolean(name) is not False]
         mime = send.properties["mime"]
         yield Problem(
             "AC806",

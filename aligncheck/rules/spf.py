@@ -406,8 +406,10 @@ def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
         yield failure_problem(failure, pos, f"the SPF checks of `{domain}`")
         return
     assert tree is not None
-    severity = _policy_severity(send, run)
+    severity, carried = _policy_severity(send, run)
     for code, message, level in problems(tree, outcomes, run.settings.esp_spf, severity):
+        if carried and code in POLICY_SEVERITY:
+            message = f"{message}; {carried}"
         yield Problem(code, pos, message, level)
 
 
@@ -453,17 +455,24 @@ def problems(
     return found
 
 
-def _policy_severity(send: DnsSend, run: DnsRun) -> Severity:
+def _policy_severity(send: DnsSend, run: DnsRun) -> tuple[Severity, str | None]:
     """Error when an effective policy that applies (in a model where the MAIL FROM aligns)
-    is quarantine or reject, warning otherwise; the DKIM leg is not known here."""
+    is quarantine or reject and the DKIM leg does not carry DMARC there; warning otherwise
+    (with what carries DMARC, when the DKIM leg does)."""
     from aligncheck.resolver import Failure
+    from aligncheck.rules.outcome import carried_by
     from aligncheck.rules.policy import alignments
 
     assert send.author_domain is not None and send.mail_from.domain is not None
     found = alignments(run, send.author_domain, send.mail_from.domain)
     if isinstance(found, Failure):
-        return Severity.ERROR  # not reached: the send was judged aligned from the same answers
-    enforcing = any(
-        d.effective in ("quarantine", "reject") for d, alignment in found if alignment.aligned
-    )
-    return Severity.ERROR if enforcing else Severity.WARNING
+        return Severity.ERROR, None  # not reached: the send was judged aligned already
+    enforcing = [
+        d.model
+        for d, alignment in found
+        if alignment.aligned and d.effective in ("quarantine", "reject")
+    ]
+    if not enforcing:
+        return Severity.WARNING, None
+    carried = carried_by(send, run, enforcing, "DKIM")
+    return (Severity.WARNING, carried) if carried else (Severity.ERROR, None)

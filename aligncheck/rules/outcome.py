@@ -1,0 +1,142 @@
+"""The two legs of DMARC and the outcome of a send, per model (spec §7).
+
+- SPF leg: the MAIL FROM is aligned under `aspf`, and SPF passes for every known sending host.
+- DKIM leg: every key the send may be signed with is valid and its `d=` aligned under `adkim`
+  (and a signature already in `mime` survives SMTPeter's rewriting).
+
+A leg is `pass`, `fail` (known to fail) or `unknown` (no profile, no sending hosts, a failed
+lookup): an unknown leg never counts as passing. One place decides both, so AC301, AC706 and
+AC805 agree on which leg carries DMARC, and the report and `explain` show the same outcome.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from aligncheck.rules.context import DnsRun
+    from aligncheck.send import DnsSend
+
+ENFORCING = ("quarantine", "reject")
+
+
+@dataclass(frozen=True)
+class Leg:
+    state: str  # "pass", "fail" or "unknown"
+    why: str  # for people: what carries DMARC, or why not
+
+
+def _remembered(kind: str, send: DnsSend, run: DnsRun, model: str) -> tuple[object, ...]:
+    """What a leg depends on: sends alike in it share one judgement per run."""
+    from aligncheck.rules.spf import sender_of
+
+    mail_from = (send.mail_from.kind, send.mail_from.domain)
+    if kind == "spf":
+        return (kind, model, send.author_domain, mail_from, send.hosts, sender_of(send))
+    return (kind, model, send.author_domain, send.dkim_keys, send.signature_breaks)
+
+
+def spf_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
+    key = _remembered("spf", send, run, model)
+    known = run.state.setdefault(__name__, {})
+    if key not in known:
+        known[key] = _spf_leg(send, run, model)
+    leg = known[key]
+    assert isinstance(leg, Leg)
+    return leg
+
+
+def dkim_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
+    key = _remembered("dkim", send, run, model)
+    known = run.state.setdefault(__name__, {})
+    if key not in known:
+        known[key] = _dkim_leg(send, run, model)
+    leg = known[key]
+    assert isinstance(leg, Leg)
+    return leg
+
+
+def _spf_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
+    mail_from = send.mail_from
+    if mail_from.kind == "null":
+        return Leg("fail", "MAIL FROM:<> (the null path) cannot pass SPF")
+    if mail_from.domain is None or send.author_domain is None:
+        return Leg("unknown", "the MAIL FROM is not known")
+    from aligncheck.resolver import Failure
+    from aligncheck.rules.policy import alignments
+    from aligncheck.rules.spf import evaluate
+    from aligncheck.spf.evaluate import NeedAnswers
+
+    found = alignments(run, send.author_domain, mail_from.domain)
+    if isinstance(found, Failure):
+        return Leg("unknown", f"a lookup failed: {found}")
+    alignment = next((a for d, a in found if d.model == model), None)
+    if alignment is None or not alignment.aligned:
+        return Leg("fail", f"the MAIL FROM `{mail_from.domain}` is not aligned")
+    if not send.hosts:
+        return Leg("unknown", "no sending host is known")
+    try:
+        tree, outcomes = evaluate(send, run)
+    except NeedAnswers:
+        return Leg("unknown", "an SPF answer is missing")
+    if tree is not None and any(
+        term.note.startswith("not followed") for node in tree.root.nodes() for term in node.terms
+    ):
+        return Leg("unknown", "the SPF record depends on the sender (AC713)")
+    results = {outcome.result for _, outcome in outcomes}
+    if results == {"pass"}:
+        return Leg("pass", f"SPF passes for `{mail_from.domain}`")
+    if "temperror" in results:
+        return Leg("unknown", "an SPF lookup failed")
+    bad = next((host, o) for host, o in outcomes if o.result != "pass")
+    return Leg("fail", f"host {bad[0]} gets SPF {bad[1].result} for `{mail_from.domain}`")
+
+
+def _dkim_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
+    if send.signature_breaks:
+        return Leg("fail", "the DKIM-Signature in `mime` will not verify (AC806)")
+    if not send.dkim_keys or send.author_domain is None:
+        return Leg("unknown", "no profile or signature says how the mail is signed")
+    from aligncheck.resolver import Failure
+    from aligncheck.rules.dkim import key_state
+    from aligncheck.rules.policy import alignments
+
+    states = []
+    for selector, domain in send.dkim_keys:
+        found = alignments(run, send.author_domain, domain, tag="adkim")
+        if isinstance(found, Failure):
+            return Leg("unknown", f"a lookup failed: {found}")
+        alignment = next((a for d, a in found if d.model == model), None)
+        if alignment is None or not alignment.aligned:
+            return Leg("fail", f"d=`{domain}` is not aligned")
+        states.append(key_state(run, selector, domain))
+    if "fail" in states:
+        return Leg("fail", "a DKIM key is missing, revoked, invalid, too weak or in testing")
+    if "unknown" in states:
+        return Leg("unknown", "a DKIM key could not be read")
+    selectors = ", ".join(selector for selector, _ in send.dkim_keys)
+    domains = ", ".join(sorted({domain for _, domain in send.dkim_keys}))
+    plural = "s" if len(send.dkim_keys) > 1 else ""
+    return Leg("pass", f"DKIM d={domains}, selector{plural} {selectors}")
+
+
+def outcome(send: DnsSend, run: DnsRun, model: str) -> str:
+    """`pass (SPF)`, `pass (DKIM)`, `pass (SPF, DKIM)`, `fail` or `unknown`."""
+    spf, dkim = spf_leg(send, run, model), dkim_leg(send, run, model)
+    passing = [name for name, leg in (("SPF", spf), ("DKIM", dkim)) if leg.state == "pass"]
+    if passing:
+        return f"pass ({', '.join(passing)})"
+    if spf.state == "fail" and dkim.state == "fail":
+        return "fail"
+    return "unknown"
+
+
+def carried_by(send: DnsSend, run: DnsRun, models: list[str], other: str) -> str | None:
+    """When the `other` leg ("SPF" or "DKIM") passes in every one of `models`, what carries
+    DMARC, for a message (`DMARC still passes through DKIM d=example.com, selector zero`)."""
+    leg = spf_leg if other == "SPF" else dkim_leg
+    legs = [leg(send, run, model) for model in models]
+    if legs and all(found.state == "pass" for found in legs):
+        return f"DMARC still passes through {legs[0].why}"
+    return None

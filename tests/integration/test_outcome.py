@@ -1,0 +1,137 @@
+"""The DMARC outcome of a send (spec §7) against NSD: each combination of the SPF and DKIM legs
+under p=reject, p=none and no policy, in both models; AC301, AC706 and AC805 are errors only
+where the other leg does not carry DMARC; the JSON report's `sends` list."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aligncheck.cli import main
+from aligncheck.rules.dkim import RSA2048
+from tests.integration.test_rule_docs_dns import txt_rdata
+from tests.nsd import NsdServer
+
+KEY = f"v=DKIM1; k=rsa; p={RSA2048}"
+ROOT = [
+    '_dmarc.reject.example. TXT "v=DMARC1; p=reject"',
+    '_dmarc.none.example. TXT "v=DMARC1; p=none"',
+    'reject.example. TXT "v=spf1 include:spf1.smtpeter.com -all"',
+    'none.example. TXT "v=spf1 include:spf1.smtpeter.com -all"',
+    'nopolicy.example. TXT "v=spf1 include:spf1.smtpeter.com -all"',
+    'spf1.smtpeter.com. TXT "v=spf1 ip4:192.0.2.0/28 -all"',
+    'esp.example. TXT "v=spf1 ip4:203.0.113.0/24 -all"',
+    f"zero._domainkey.reject.example. TXT {txt_rdata(KEY)}",
+    f"zero._domainkey.none.example. TXT {txt_rdata(KEY)}",
+    f"zero._domainkey.nopolicy.example. TXT {txt_rdata(KEY)}",
+    f"zero._domainkey.esp.example. TXT {txt_rdata(KEY)}",
+    'gone._domainkey.reject.example. TXT "v=DKIM1; p="',
+]
+
+
+@pytest.fixture(scope="module")
+def server(nsd: NsdServer) -> NsdServer:
+    nsd.serve({".": ROOT})
+    return nsd
+
+
+def run(
+    server: NsdServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    send: str,
+    profile: dict[str, Any] | None,
+    host: str = "192.0.2.10",
+) -> tuple[dict[str, str], list[tuple[str, str]], list[str]]:
+    author = send.split("from: a@", 1)[1].split("\n", 1)[0]
+    config = [f'sending-ips = ["{host}"]']
+    if profile is not None:
+        config.append(f'[sender-domains."{author}"]')
+        config += [f"{key} = {json.dumps(value)}" for key, value in profile.items()]
+    (tmp_path / ".aligncheck.toml").write_text("\n".join(config) + "\n")
+    (tmp_path / "send.yaml").write_text(send)
+    main(
+        [
+            "check",
+            "--nameserver",
+            server.address,
+            "--no-cache",
+            "--format",
+            "json",
+            "--ignore",
+            "AC302,AC5",
+            str(tmp_path / "send.yaml"),
+        ]
+    )
+    document = json.loads(capsys.readouterr().out)
+    [entry] = document["sends"]
+    findings = [(f["rule"], f["severity"]) for f in document["findings"]]
+    return entry["outcome"], findings, [f["message"] for f in document["findings"]]
+
+
+DKIM = {"dkim-selectors": ["zero"]}
+ALIGNED = "from: a@{d}\nenvelope: b@{d}\n"
+FOREIGN = "from: a@{d}\nenvelope: b@esp.example\n"
+NULL = "from: a@{d}\ntrackbounces: false\n"
+
+
+@pytest.mark.parametrize(
+    ("template", "domain", "profile", "host", "outcome", "findings"),
+    [
+        # p=reject
+        (ALIGNED, "reject.example", DKIM, "192.0.2.10", "pass (SPF, DKIM)", []),
+        (ALIGNED, "reject.example", None, "192.0.2.10", "pass (SPF)", []),
+        (FOREIGN, "reject.example", DKIM, "192.0.2.10", "pass (DKIM)", [("AC301", "warning")]),
+        (FOREIGN, "reject.example", None, "192.0.2.10", "unknown", [("AC301", "error")]),
+        (
+            FOREIGN,
+            "reject.example",
+            {"dkim-selectors": ["gone"]},
+            "192.0.2.10",
+            "fail",
+            [("AC301", "error"), ("AC802", "error")],
+        ),
+        (NULL, "reject.example", DKIM, "192.0.2.10", "pass (DKIM)", [("AC303", "warning")]),
+        (NULL, "reject.example", None, "192.0.2.10", "unknown", [("AC303", "warning")]),
+        (ALIGNED, "reject.example", DKIM, "198.51.100.9", "pass (DKIM)", [("AC706", "warning")]),
+        (ALIGNED, "reject.example", None, "198.51.100.9", "unknown", [("AC706", "error")]),
+        (
+            ALIGNED,
+            "reject.example",
+            {"dkim-selectors": ["zero"], "dkim-domain": "esp.example"},
+            "192.0.2.10",
+            "pass (SPF)",
+            [("AC805", "warning")],
+        ),
+        # p=none: nothing is an error, the outcome is the same
+        (FOREIGN, "none.example", None, "192.0.2.10", "unknown", [("AC301", "warning")]),
+        (FOREIGN, "none.example", DKIM, "192.0.2.10", "pass (DKIM)", [("AC301", "warning")]),
+        # no policy at all
+        (FOREIGN, "nopolicy.example", None, "192.0.2.10", "unknown", [("AC301", "warning")]),
+        (ALIGNED, "nopolicy.example", DKIM, "192.0.2.10", "pass (SPF, DKIM)", []),
+    ],
+)
+def test_outcomes(
+    server: NsdServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    template: str,
+    domain: str,
+    profile: dict[str, Any] | None,
+    host: str,
+    outcome: str,
+    findings: list[tuple[str, str]],
+) -> None:
+    outcomes, found, messages = run(
+        server, tmp_path, capsys, template.format(d=domain), profile, host
+    )
+    assert outcomes == {"rfc7489": outcome, "rfc9989": outcome}
+    assert sorted(found) == sorted(findings)
+    # under p=reject a leg failure is a warning only because the other leg carries DMARC,
+    # and the message says which
+    for (rule, severity), message in zip(found, messages, strict=True):
+        if rule in ("AC301", "AC706", "AC805") and domain == "reject.example":
+            assert ("DMARC still passes through" in message) is (severity == "warning")
