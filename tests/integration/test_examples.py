@@ -48,18 +48,29 @@ def test_readme_first_command_shows_dmarc_findings(
         ("examples/brands.yaml", "AC506", "warning"),  # the models disagree
         ("examples/brands.yaml", "AC302", "error"),
         ("examples/brands.yaml", "AC500", "warning"),
-        ("examples/brands.yaml", "AC706", "error"),  # aligned, but SPF fails under p=reject
+        ("examples/brands.yaml", "AC706", "warning"),  # SPF fails, DKIM carries DMARC
+        ("examples/brands.yaml", "AC301", "warning"),  # misaligned, DKIM carries DMARC
+        ("examples/brands.yaml", "AC802", "error"),  # a revoked key
+        ("examples/brands.yaml", "AC803", "warning"),  # a 1024-bit key
+        ("examples/brands.yaml", "AC804", "warning"),  # a key in testing mode
         ("examples/dsn-mistakes.yaml", "AC401", "error"),
     } <= found
     assert not any(f["rule"] in ("AC600", "AC601") for f in document["findings"])
+    outcomes = {
+        (s["line"], s["outcome"]["rfc7489"])
+        for s in document["sends"]
+        if s["path"] == "examples/brands.yaml"
+    }
+    assert outcomes == {
+        (5, "pass (SPF, DKIM)"),
+        (12, "pass (DKIM)"),  # the ESP envelope, carried by DKIM
+        (19, "fail"),  # misaligned under aspf=s, and a revoked key
+        (28, "pass (DKIM)"),  # SPF fails, the 1024-bit key still verifies
+        (36, "pass (SPF, DKIM)"),  # no envelope: the profile's bounce host
+        (43, "fail"),  # SPF fails and the key is in testing mode
+    }
     assert document["summary"]["files"] == 5
-    # the send without envelope uses the profile's bounce host: aligned, SPF passes
-    shop = [
-        f
-        for f in document["findings"]
-        if f["path"] == "examples/brands.yaml" and f["line"] > 36 and f["line"] < 42
-    ]
-    assert shop == []
+
     clean = [
         f
         for f in document["findings"]
