@@ -167,6 +167,13 @@ def rules(rule: str | None, output_format: str) -> None:
 @click.argument("domain")
 @click.option("--envelope", metavar="ADDRESS", help="Judge this envelope address too.")
 @click.option(
+    "--dkim-selector",
+    "selectors",
+    multiple=True,
+    metavar="SELECTOR",
+    help="A DKIM selector of DOMAIN to check (repeatable); default: the profile's.",
+)
+@click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
@@ -180,6 +187,7 @@ def rules(rule: str | None, output_format: str) -> None:
 def explain(
     domain: str,
     envelope: str | None,
+    selectors: tuple[str, ...],
     output_format: str,
     config_file: str | None,
     isolated: bool,
@@ -188,7 +196,9 @@ def explain(
 ) -> int:
     """Show how DOMAIN's DMARC policy is found and whether an envelope aligns, per model.
 
-    Exit status: 0 aligned (or no envelope), 1 not aligned, 2 on errors or failed lookups.
+    Ends with the DKIM keys and the DMARC outcome per model. Exit status: 0 when the outcome
+    is a pass in every model (or unknown with the envelope aligned), 1 otherwise, 2 on errors
+    or failed lookups.
     """
     from aligncheck.addresses import AddressError, normalize_domain, parse_envelope
 
@@ -202,7 +212,9 @@ def explain(
         from aligncheck.runner import run_explain
 
         plan = _plan((), _settings_from(values), config_file, isolated)
-        return run_explain(author, envelope, envelope_domain, plan.settings, output_format)
+        return run_explain(
+            author, envelope, envelope_domain, plan.settings, output_format, selectors
+        )
 
     return _guarded(debug, work)
 

@@ -12,6 +12,7 @@ from aligncheck.resolver import AnswerTable, Failure, snapshot
 from aligncheck.settings import Settings, models_in_force
 
 if TYPE_CHECKING:
+    from aligncheck.send import DnsSend
     from aligncheck.spf.summary import Summary
 
 
@@ -176,3 +177,90 @@ def render_text(domain: str, envelope: str | None, results: list[ModelExplanatio
             verdict = "aligned" if a.aligned else "NOT aligned"
             lines.append(f"  verdict: {verdict} ({a.mode})")
     return "\n".join(lines) + "\n"
+
+
+def as_send(
+    domain: str, envelope: str | None, settings: Settings, selectors: tuple[str, ...] = ()
+) -> DnsSend:
+    """The send `explain` is about, as the DNS rules see one: the author, the MAIL FROM (the
+    envelope, else the profile's bounce host), the hosts and the DKIM keys (`--dkim-selector`
+    with d= the author domain, else the profile's selectors)."""
+    from aligncheck.addresses import parse_envelope
+    from aligncheck.findings import Pos
+    from aligncheck.send import DnsSend, Envelope, MailFrom
+
+    start = Pos(1, 1)
+    profile = settings.profile(domain)
+    parsed = None
+    if envelope is not None:
+        mailbox = parse_envelope(envelope)
+        parsed = Envelope(start, envelope, mailbox)
+        mail_from = MailFrom("envelope", mailbox.domain, start)
+    elif profile is not None and profile.bounce_host is not None:
+        mail_from = MailFrom("bounce-host", profile.bounce_host, start)
+    else:
+        mail_from = MailFrom("unknown", None, start)
+    if selectors:
+        keys = tuple((s.lower(), domain) for s in selectors)
+    elif profile is not None:
+        keys = tuple((s, profile.signing_domain) for s in profile.dkim_selectors)
+    else:
+        keys = ()
+    return DnsSend(
+        "<explain>", 0, domain, start, parsed, None, 1, mail_from, settings.hosts_for(profile), keys
+    )
+
+
+def outcome_section(send: DnsSend, settings: Settings) -> dict[str, Any]:
+    """The DKIM keys and the DMARC outcome per model (JSON form; text from `outcome_lines`)."""
+    from aligncheck.engine import ask_dns
+    from aligncheck.resolver import snapshot as snapshots
+    from aligncheck.rules.context import DnsRun, Domains
+    from aligncheck.rules.dkim import key_name, key_state
+    from aligncheck.rules.outcome import dkim_leg, outcome, spf_leg
+
+    models = models_in_force(settings.model)
+    answers = (
+        snapshots.load(settings.snapshot)
+        if settings.snapshot is not None
+        else ask_dns(Domains.of([send]), models, settings)
+    )
+    run = DnsRun(answers, models, settings)
+    keys = [
+        {"key": key_name(s, d), "state": key_state(run, s, d), "record": _record(answers, s, d)}
+        for s, d in send.dkim_keys
+    ]
+    return {
+        "dkim": keys,
+        "outcome": {
+            model: {
+                "outcome": outcome(send, run, model),
+                "spf": spf_leg(send, run, model).why,
+                "dkim": dkim_leg(send, run, model).why,
+            }
+            for model in models
+        },
+    }
+
+
+def _record(answers: AnswerTable, selector: str, domain: str) -> str | None:
+    from aligncheck.rules.dkim import key_name
+
+    answer = answers.answer(key_name(selector, domain), "TXT")
+    if answer is None or answer.kind != "records":
+        return None if answer is None else answer.kind
+    return " | ".join(text if len(text) <= 70 else text[:67] + "..." for text in answer.records)
+
+
+def outcome_lines(section: dict[str, Any]) -> list[str]:
+    lines = []
+    if section["dkim"]:
+        lines.append("\n[dkim]")
+        for key in section["dkim"]:
+            lines.append(f"  {key['key']}: {key['state']} ({key['record']})")
+    lines.append("\n[outcome]")
+    for model, found in section["outcome"].items():
+        lines.append(f"  {model}: {found['outcome']}")
+        lines.append(f"    SPF leg: {found['spf']}")
+        lines.append(f"    DKIM leg: {found['dkim']}")
+    return lines

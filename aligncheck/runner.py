@@ -73,13 +73,24 @@ def run_explain(
     envelope_domain: str | None,
     settings: Settings,
     output_format: str,
+    selectors: tuple[str, ...] = (),
 ) -> int:
-    """Explain one author domain (and the SPF of its MAIL FROM); 0 aligned (or no
-    envelope), 1 not aligned, 2 a lookup failed."""
-    from aligncheck.explain import as_json, explain, render_text, spf_section
+    """Explain one author domain: DMARC per model, the SPF of its MAIL FROM, its DKIM keys and
+    the outcome per model. 0 when the outcome is a pass in every model, or unknown with the
+    envelope aligned; 1 otherwise; 2 when a lookup failed."""
+    from aligncheck.explain import (
+        as_json,
+        as_send,
+        explain,
+        outcome_lines,
+        outcome_section,
+        render_text,
+        spf_section,
+    )
 
     results = explain(domain, envelope_domain, settings)
     spf = spf_section(domain, envelope, settings)
+    section = outcome_section(as_send(domain, envelope, settings, selectors), settings)
     if output_format == "json":
         import json
 
@@ -89,6 +100,7 @@ def run_explain(
             document["spf"] = {"mail_from_domain": mail_from, **found.document(settings.esp_spf)}
         else:
             document["spf"] = None
+        document.update(section)
         click.echo(json.dumps(document, indent=2))
     else:
         text = render_text(domain, envelope_domain, results)
@@ -98,10 +110,15 @@ def run_explain(
             text += f"\n[spf] MAIL FROM {mail_from}\n" + "".join(
                 f"  {line}\n" for line in lines[1:]
             )
+        text += "".join(f"{line}\n" for line in outcome_lines(section))
         click.echo(text, nl=False)
     if any(result.failure for result in results):
         return 2
-    return 1 if any(result.aligned is False for result in results) else 0
+    outcomes = [found["outcome"] for found in section["outcome"].values()]
+    if all(outcome.startswith("pass") for outcome in outcomes):
+        return 0
+    aligned = all(result.aligned is not False for result in results)
+    return 0 if aligned and "fail" not in outcomes else 1
 
 
 def run_snapshot(plan: RunPlan, output: str | None, compare_with: str | None) -> int:

@@ -7,6 +7,8 @@ import json
 import pytest
 
 from aligncheck.cli import main
+from aligncheck.rules.dkim import RSA2048
+from tests.integration.test_rule_docs_dns import txt_rdata
 from tests.nsd import NsdServer
 
 ZONES = {
@@ -14,6 +16,7 @@ ZONES = {
         '_dmarc.example.com. TXT "v=DMARC1; p=reject"',
         '_dmarc.mail.example.com. TXT "v=DMARC1; p=quarantine; aspf=s"',
         '_dmarc.flawed.example. TXT "v=DMARC1; p=rejekt; rua=mailto:d@flawed.example; apsf=s"',
+        f"zero._domainkey.example.com. TXT {txt_rdata(f'v=DKIM1; p={RSA2048}')}",
     ]
 }
 
@@ -187,3 +190,21 @@ def test_explain_json_has_the_spf_of_the_mail_from(
     assert status == 0  # the DMARC verdict: aligned
     _, out = explain(server, capsys, "example.com", "--format", "json", "--isolated")
     assert json.loads(out)["spf"] is None  # no envelope, no profile: no MAIL FROM known
+
+
+def test_explain_ends_with_the_dkim_keys_and_the_outcome(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["example.com", "--envelope", "b@esp.example.net", "--isolated"]
+    status, out = explain(server, capsys, *args, "--dkim-selector", "zero", "--format", "json")
+    document = json.loads(out)
+    assert document["dkim"][0]["key"] == "zero._domainkey.example.com"
+    assert document["dkim"][0]["state"] == "pass"
+    assert {m: o["outcome"] for m, o in document["outcome"].items()} == {
+        "rfc7489": "pass (DKIM)",
+        "rfc9989": "pass (DKIM)",
+    }
+    assert status == 0  # DMARC passes in every model, through DKIM
+    status, out = explain(server, capsys, *args)
+    assert "[outcome]\n  rfc7489: unknown\n" in out
+    assert status == 1  # misaligned envelope, no DKIM known: not a pass
