@@ -3,9 +3,11 @@ models, settings and per-group state their checks read. Imported when DNS is ask
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from aligncheck.resolver import Lookup
@@ -46,3 +48,11 @@ class DnsRun:
     models: tuple[str, ...]
     settings: Settings
     state: dict[str, Any] = field(default_factory=dict)
+
+    def kept(self, owner: str, make: Callable[[], T], kind: type[T]) -> T:
+        """The state `owner` (a module name) keeps for this run, made on first use."""
+        found = self.state.get(owner)
+        if found is None:
+            found = self.state[owner] = make()
+        assert isinstance(found, kind)
+        return found

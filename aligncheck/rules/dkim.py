@@ -159,11 +159,7 @@ def followups(
 
 
 def _state(run: DnsRun) -> DkimState:
-    state = run.state.get(__name__)
-    if state is None:
-        state = run.state[__name__] = DkimState()
-    assert isinstance(state, DkimState)
-    return state
+    return run.kept(__name__, DkimState, DkimState)
 
 
 def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:

@@ -38,20 +38,19 @@ def _remembered(kind: str, send: DnsSend, run: DnsRun, model: str) -> tuple[obje
 
 
 def spf_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
-    key = _remembered("spf", send, run, model)
-    known = run.state.setdefault(__name__, {})
-    if key not in known:
-        known[key] = _spf_leg(send, run, model)
-    leg = known[key]
-    assert isinstance(leg, Leg)
-    return leg
+    return _leg("spf", send, run, model)
 
 
 def dkim_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
-    key = _remembered("dkim", send, run, model)
-    known = run.state.setdefault(__name__, {})
+    return _leg("dkim", send, run, model)
+
+
+def _leg(kind: str, send: DnsSend, run: DnsRun, model: str) -> Leg:
+    """A leg judged once per run for all sends alike in it."""
+    known = run.kept(__name__, dict, dict)
+    key = _remembered(kind, send, run, model)
     if key not in known:
-        known[key] = _dkim_leg(send, run, model)
+        known[key] = (_spf_leg if kind == "spf" else _dkim_leg)(send, run, model)
     leg = known[key]
     assert isinstance(leg, Leg)
     return leg

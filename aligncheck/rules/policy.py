@@ -249,16 +249,14 @@ def followups(
 
 def _context(run: DnsRun) -> DnsContext:
     """This group's state for the run: discoveries, envelope walks, what was reported."""
-    context = run.state.get(__name__)
-    if context is None:
-        context = run.state[__name__] = DnsContext(
-            run.lookup,
-            run.models,
-            run.settings.psl_private,
-            run.settings.require_strict_alignment,
+    settings = run.settings
+
+    def make() -> DnsContext:
+        return DnsContext(
+            run.lookup, run.models, settings.psl_private, settings.require_strict_alignment
         )
-    assert isinstance(context, DnsContext)
-    return context
+
+    return run.kept(__name__, make, DnsContext)
 
 
 def alignments(

@@ -349,11 +349,7 @@ def followups(
 
 
 def _state(run: DnsRun) -> SpfState:
-    state = run.state.get(__name__)
-    if state is None:
-        state = run.state[__name__] = SpfState()
-    assert isinstance(state, SpfState)
-    return state
+    return run.kept(__name__, SpfState, SpfState)
 
 
 def evaluate(send: DnsSend, run: DnsRun) -> tuple[Tree | None, list[tuple[str, Outcome]]]:
