@@ -85,3 +85,43 @@ def test_empty_p_is_revoked(text: str) -> None:
 @pytest.mark.parametrize(("flags", "testing"), [("y", True), ("y:s", True), ("s", False)])
 def test_testing_flag(flags: str, testing: bool) -> None:
     assert parse(f"v=DKIM1; t={flags}; p={RSA2048}").testing is testing
+
+
+# Vectors from mox's dkim/txt_test.go (TestParseRecord), as facts about what verifiers accept.
+MOX_ED25519 = "JDcbZ0Hpba5NKXI4UAW3G0IDhhFOxhJTDybZEwe1FeA="
+MOX_RSA = (
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAy3Z9ffZe8gUTJrdGuKj6IwEembmKYpp0jMa8uhudErcI4gFV"
+    "UaFiiRWxc4jP/XR9NAEv3XwHm+CVcHu+L/n6VWt6g59U7vHXQicMfKGmEp2VplsgojNy/Y5X9HdVYM0azsI47NcJCDW9"
+    "UVfeOHdOSgFME4F8dNtUKC4KTB2d1pqj/yixz+V8Sv8xkEyPfSRHcNXIw0LvelqJ1MRfN3hO/3uQSVrPYYk4SyV0b6wf"
+    "nkQs28fpiIpGQvzlGI5WkrdOQT5k4YHaEvZDLNdwiMeVZOEL7dDoFs2mQsovm+tH0StUAZTnr61NLVFfD5V6Ip1V9zVt"
+    "spPHvYSuOWwyArFZ9QIDAQAB"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "usable", "revoked", "testing"),
+    [
+        ("v=DKIM1", False, False, False),  # no p=
+        ("p=; v=DKIM1", False, True, False),  # v= not first
+        ("v=dkim1; p=", False, True, False),  # DKIM1 is case-sensitive
+        (f"v=DKIM1; p={MOX_ED25519}", False, False, False),  # an Ed25519 key as k=rsa
+        ("v=DKIM1; p=; p=", False, True, False),  # a tag twice
+        ("v=DKIM1; k=ed25519; p=HbawiMnQXTCopHTkR0jlKQ==", False, False, False),  # too short
+        ("v=DKIM1; k=unknown; p=", False, True, False),  # unknown algorithm
+        ("V=DKIM2; p=;", False, True, False),  # tag names are case-sensitive: V is unknown
+        (
+            "v = DKIM1 ;   h\t=\tsha1 \t:\t SHA256:unknown\t;k=ed25519; n = notes...; "
+            f"p = {MOX_ED25519[:3]} {MOX_ED25519[3:10]} {MOX_ED25519[10:14]}\t{MOX_ED25519[14:]}  "
+            ";s = email : tlsrpt; t = y\t: t; unknown = bogus;",
+            True,
+            False,
+            True,
+        ),
+        (f"v=DKIM1;p={MOX_RSA}", True, False, False),
+    ],
+)
+def test_mox_vectors(text: str, usable: bool, revoked: bool, testing: bool) -> None:
+    record = parse(text)
+    assert (record.usable, record.revoked, record.testing) == (usable, revoked, testing)
+    if not usable and not revoked:
+        assert record.problems

@@ -58,3 +58,17 @@ def test_hosts_come_from_the_profile_else_sending_ips_and_sender_ip_wins() -> No
         sender_ips=("203.0.113.5",),
     )
     assert mail_from("from: a@example.com\n", overridden)[2] == ("203.0.113.5",)
+
+
+def test_ac303_names_what_dmarc_rests_on(tmp_path: object) -> None:
+    from aligncheck import check_send
+
+    send = {"from": "a@example.com", "trackbounces": False}
+    signed = Settings(
+        offline=True,
+        sender_domains={"example.com": {"dkim-selectors": ["zero", "one"]}},  # type: ignore[arg-type]
+    )
+    [finding] = check_send(send, signed)
+    assert "its profile signs with d=example.com, selectors zero, one" in finding.message
+    [finding] = check_send(send, Settings(offline=True))
+    assert "no DKIM key is known for `example.com`" in finding.message
