@@ -390,14 +390,18 @@ def _outcomes(sends: Sequence[DnsSend], dns_run: DnsRun) -> list[SendOutcome]:
     """Whether DMARC will pass for each send, per model in force."""
     from aligncheck.rules.outcome import outcome
 
-    return [
-        SendOutcome(
-            send.path,
-            send.line,
-            send.index,
-            send.author_domain,
-            send.mail_from.domain,
-            tuple((model, outcome(send, dns_run, model)) for model in dns_run.models),
+    shared: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+    found = []
+    for send in sends:
+        per_model = tuple((model, outcome(send, dns_run, model)) for model in dns_run.models)
+        found.append(
+            SendOutcome(
+                send.path,
+                send.line,
+                send.index,
+                send.author_domain,
+                send.mail_from.domain,
+                shared.setdefault(per_model, per_model),  # a few distinct ones, kept once
+            )
         )
-        for send in sends
-    ]
+    return found

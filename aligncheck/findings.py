@@ -94,7 +94,7 @@ class Report:
         return sum(1 for f in self.findings if f.severity == severity)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SendOutcome:
     """Whether DMARC will pass for one send, per model in force (spec §7): `pass (SPF)`,
     `pass (DKIM)`, `pass (SPF, DKIM)`, `fail` or `unknown`."""

@@ -7,7 +7,9 @@ large runs).
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterator
 
 from aligncheck import __version__
 from aligncheck.findings import Finding, Report, SendOutcome, Severity
@@ -31,27 +33,31 @@ def _finding(f: Finding) -> dict[str, object]:
 
 def render(report: Report, *, color: bool = False) -> str:
     dumps = json.JSONEncoder(ensure_ascii=False).encode
-    findings = ",\n    ".join(dumps(_finding(f)) for f in report.findings)
+    out = io.StringIO()  # written piece by piece: no list of rows beside the whole text
+    out.write('{\n  "version": 1,\n')
+    out.write(f'  "tool": {dumps({"name": "aligncheck", "version": __version__})},\n')
+    _array(out, "findings", (dumps(_finding(f)) for f in report.findings))
+    if report.outcomes:  # when DNS checks ran (spec §5)
+        _array(out, "sends", (dumps(_send(o)) for o in report.outcomes))
     summary = {
         "files": report.files,
         "sends": report.sends,
         **{str(s): report.count(s) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)},
     }
-    tool = dumps({"name": "aligncheck", "version": __version__})
-    body = f"[\n    {findings}\n  ]" if findings else "[]"
-    sends = ""
-    if report.outcomes:  # when DNS checks ran (spec §5)
-        rows = ",\n    ".join(dumps(_send(o)) for o in report.outcomes)
-        sends = f'  "sends": [\n    {rows}\n  ],\n'
-    return (
-        "{\n"
-        '  "version": 1,\n'
-        f'  "tool": {tool},\n'
-        f'  "findings": {body},\n'
-        f"{sends}"
-        f'  "summary": {dumps(summary)}\n'
-        "}\n"
-    )
+    out.write(f'  "summary": {dumps(summary)}\n}}\n')
+    return out.getvalue()
+
+
+def _array(out: io.StringIO, key: str, rows: Iterator[str]) -> None:
+    """`"key": [` one row a line `],`, or `[]` when there is none."""
+    out.write(f'  "{key}": [')
+    first = True
+    for row in rows:
+        out.write("\n    " if first else ",\n    ")
+        out.write(row)
+        first = False
+    out.write("]" if first else "\n  ]")
+    out.write(",\n")
 
 
 def _send(o: SendOutcome) -> dict[str, object]:
