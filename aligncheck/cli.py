@@ -38,6 +38,13 @@ CONFIG_FILE = click.option(
 )
 ISOLATED = click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 DEBUG = click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+TEXT_OR_JSON = click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,13 +180,7 @@ def rules(rule: str | None, output_format: str) -> None:
     metavar="SELECTOR",
     help="A DKIM selector of DOMAIN to check (repeatable); default: the profile's.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@TEXT_OR_JSON
 @click_options("explain")
 @CONFIG_FILE
 @ISOLATED
@@ -268,13 +269,7 @@ def snapshot_command(
 @click.option("--ip", "ips", multiple=True, metavar="IP", help="A sending host to evaluate.")
 @click.option("--sender", metavar="ADDRESS", help="The MAIL FROM address (local@domain).")
 @click.option("--helo", metavar="NAME", help="The HELO/EHLO name.")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@TEXT_OR_JSON
 @click_options("spf")
 @CONFIG_FILE
 @ISOLATED

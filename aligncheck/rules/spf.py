@@ -32,8 +32,34 @@ def _zone(*spf: tuple[str, str, str]) -> tuple[tuple[str, str, str], ...]:
     return (_DMARC, _MX, _ESP, *spf)
 
 
+def _rule(
+    code: str,
+    name: str,
+    severity: Severity,
+    summary: str,
+    description: str,
+    dns: tuple[tuple[str, str, str], ...],
+    options: tuple[str, ...] = (),
+) -> Rule:
+    """An SPF rule, documented with a send whose MAIL FROM is example.com: the failing DNS
+    given, the passing DNS a record that includes SMTPeter's."""
+    return Rule(
+        code,
+        name,
+        severity,
+        summary,
+        description,
+        failing=_ENV,
+        passing=_ENV,
+        needs_dns=True,
+        dns=dns,
+        passing_dns=_zone(_GOOD),
+        options=options,
+    )
+
+
 RULES = [
-    Rule(
+    _rule(
         "AC700",
         "spf-missing",
         Severity.ERROR,
@@ -42,38 +68,26 @@ RULES = [
         "alone. A TXT that starts like one but is not (`v=spf10`, `v=spf1include:…`) is no "
         "record either. The severity follows the author's policy, like AC301: an error under "
         "quarantine or reject, a warning otherwise.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(("example.com", "TXT", "v=spf1include:spf1.smtpeter.com -all")),
-        passing_dns=_zone(_GOOD),
+        _zone(("example.com", "TXT", "v=spf1include:spf1.smtpeter.com -all")),
     ),
-    Rule(
+    _rule(
         "AC701",
         "spf-multiple",
         Severity.ERROR,
         "Several `v=spf1` records: receivers return permerror.",
         "RFC 7208 §4.5: exactly one SPF record per name. Merge them into one.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(_GOOD, ("example.com", "TXT", "v=spf1 ip4:198.51.100.1 -all")),
-        passing_dns=_zone(_GOOD),
+        _zone(_GOOD, ("example.com", "TXT", "v=spf1 ip4:198.51.100.1 -all")),
     ),
-    Rule(
+    _rule(
         "AC702",
         "spf-syntax",
         Severity.ERROR,
         "The SPF record is outside the RFC 7208 grammar: permerror.",
         "An unknown mechanism, a bad CIDR length or address, a bad macro, `redirect` or `exp` "
         "twice: receivers return permerror for the whole record. The message quotes the term.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(("example.com", "TXT", "v=spf1 include:spf1.smtpeter.com ip4:192.0.2.300 -all")),
-        passing_dns=_zone(_GOOD),
+        _zone(("example.com", "TXT", "v=spf1 include:spf1.smtpeter.com ip4:192.0.2.300 -all")),
     ),
-    Rule(
+    _rule(
         "AC703",
         "spf-too-many-lookups",
         Severity.ERROR,
@@ -82,29 +96,22 @@ RULES = [
         "and redirect (the address lookups of `mx` hosts do not count). Receivers stop at the "
         "first match, so some hosts may pass today; a host that matches nothing gets "
         "permerror. The message gives the count per record.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(
+        _zone(
             (
                 "example.com",
                 "TXT",
                 "v=spf1 " + " ".join(["mx"] * 10) + " include:spf1.smtpeter.com -all",
             ),
         ),
-        passing_dns=_zone(_GOOD),
     ),
-    Rule(
+    _rule(
         "AC704",
         "spf-void-lookups",
         Severity.ERROR,
         "More than 2 void lookups (NXDOMAIN or no data) in the worst case: permerror.",
         "RFC 7208 §4.6.4: `a`, `mx` and `exists` terms whose names have no records count as "
         "void; receivers return permerror after the second.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(
+        _zone(
             (
                 "example.com",
                 "TXT",
@@ -112,9 +119,8 @@ RULES = [
                 "include:spf1.smtpeter.com -all",
             ),
         ),
-        passing_dns=_zone(_GOOD),
     ),
-    Rule(
+    _rule(
         "AC705",
         "spf-include-broken",
         Severity.ERROR,
@@ -122,13 +128,9 @@ RULES = [
         "An include of a name that has no SPF record (or does not exist) is permerror, and so "
         "is a redirect to one; an include or redirect that leads back to a record on its own "
         "path is a loop.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(("example.com", "TXT", "v=spf1 include:spf.gone.example.com -all")),
-        passing_dns=_zone(_GOOD),
+        _zone(("example.com", "TXT", "v=spf1 include:spf.gone.example.com -all")),
     ),
-    Rule(
+    _rule(
         "AC706",
         "spf-not-authorized",
         Severity.ERROR,
@@ -138,65 +140,45 @@ RULES = [
         "names the host, the result and the deciding term). Without known hosts, an include "
         "or redirect must reach one of `esp-spf` (default smtpeter.com, so SMTPeter's "
         "`spfX.smtpeter.com` counts). The severity follows the policy, like AC301.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(("example.com", "TXT", "v=spf1 ip4:198.51.100.0/24 -all")),
-        passing_dns=_zone(_GOOD),
+        _zone(("example.com", "TXT", "v=spf1 ip4:198.51.100.0/24 -all")),
         options=("esp-spf",),
     ),
-    Rule(
+    _rule(
         "AC707",
         "spf-pass-all",
         Severity.ERROR,
         "`+all` or a bare `all`: any host on the internet passes SPF.",
         "Anyone can then send mail that passes SPF, and DMARC through it, as this MAIL FROM "
         "domain. End the record with `-all` (or `~all`).",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(("example.com", "TXT", "v=spf1 include:spf1.smtpeter.com all")),
-        passing_dns=_zone(_GOOD),
+        _zone(("example.com", "TXT", "v=spf1 include:spf1.smtpeter.com all")),
     ),
-    Rule(
+    _rule(
         "AC708",
         "spf-weak-all",
         Severity.WARNING,
         "`?all`, or neither `all` nor `redirect` ends the record.",
         "Unlisted hosts then get `neutral`: SPF says nothing about them.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(("example.com", "TXT", "v=spf1 include:spf1.smtpeter.com ?all")),
-        passing_dns=_zone(_GOOD),
+        _zone(("example.com", "TXT", "v=spf1 include:spf1.smtpeter.com ?all")),
     ),
-    Rule(
+    _rule(
         "AC709",
         "spf-ptr",
         Severity.WARNING,
         "A `ptr` mechanism or `%{p}` macro.",
         "RFC 7208 §5.5: `ptr` is slow, unreliable and SHOULD NOT be published; many receivers "
         "skip it.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(("example.com", "TXT", "v=spf1 ptr include:spf1.smtpeter.com -all")),
-        passing_dns=_zone(_GOOD),
+        _zone(("example.com", "TXT", "v=spf1 ptr include:spf1.smtpeter.com -all")),
     ),
-    Rule(
+    _rule(
         "AC710",
         "spf-dead-terms",
         Severity.WARNING,
         "Mechanisms or `redirect` after `all`, or `redirect` beside `all`.",
         "Evaluation stops at `all`, and `redirect` is ignored when the record has `all`: those "
         "terms never take effect. `exp=` and unknown modifiers may stand anywhere.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(("example.com", "TXT", "v=spf1 -all include:spf1.smtpeter.com")),
-        passing_dns=_zone(_GOOD),
+        _zone(("example.com", "TXT", "v=spf1 -all include:spf1.smtpeter.com")),
     ),
-    Rule(
+    _rule(
         "AC711",
         "spf-too-long",
         Severity.WARNING,
@@ -204,10 +186,7 @@ RULES = [
         "Long records and large TXT RRsets need TCP, which some receivers do not retry: "
         "their SPF lookup then fails. Computed from the records, so live and snapshot runs "
         "agree.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(
+        _zone(
             (
                 "example.com",
                 "TXT",
@@ -216,39 +195,30 @@ RULES = [
                 + " include:spf1.smtpeter.com -all",
             )
         ),
-        passing_dns=_zone(_GOOD),
     ),
-    Rule(
+    _rule(
         "AC712",
         "spf-deprecated",
         Severity.INFO,
         "The SPF RR type (99) or a Sender ID (`spf2.0/`) record is published.",
         "RFC 7208 discontinued the SPF RR type, and Sender ID is historic: receivers read the "
         "`v=spf1` TXT record only. Remove the others so they cannot drift apart.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(_GOOD, ("example.com", "TXT", "spf2.0/mfrom include:spf1.smtpeter.com -all")),
-        passing_dns=_zone(_GOOD),
+        _zone(_GOOD, ("example.com", "TXT", "spf2.0/mfrom include:spf1.smtpeter.com -all")),
     ),
-    Rule(
+    _rule(
         "AC713",
         "spf-unevaluable",
         Severity.INFO,
         "A sender-dependent macro in include, exists or redirect: not followed statically.",
         "`%{i}`, `%{s}`, `%{l}` and the like are known only for a given message: the term "
         "counts one lookup, but where it leads cannot be checked here.",
-        failing=_ENV,
-        passing=_ENV,
-        needs_dns=True,
-        dns=_zone(
+        _zone(
             (
                 "example.com",
                 "TXT",
                 "v=spf1 include:spf1.smtpeter.com exists:%{i}.x.example.com -all",
             )
         ),
-        passing_dns=_zone(_GOOD),
     ),
 ]
 
