@@ -230,7 +230,6 @@ KINDS = {
     "spf-void-lookups": "AC704",
     "spf-include-broken": "AC705",
     "spf-loop": "AC705",
-    "spf-not-authorized": "AC706",
     "spf-pass-all": "AC707",
     "spf-weak-all": "AC708",
     "spf-ptr": "AC709",
