@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -74,28 +73,26 @@ class ModelExplanation:
         return found
 
 
-def explain(domain: str, envelope: str | None, settings: Settings) -> list[ModelExplanation]:
+def explain(
+    domain: str, envelope: str | None, settings: Settings, answers: AnswerTable
+) -> list[ModelExplanation]:
     """Explain DMARC for an author domain (normalized) and an optional envelope domain."""
-    from aligncheck.engine import ask_dns
-    from aligncheck.rules import policy
-    from aligncheck.rules.context import Domains
-
     models = models_in_force(settings.model)
-    envelopes = {envelope} if envelope else set()
-    answers = (
-        snapshot.load(settings.snapshot)
-        if settings.snapshot is not None
-        else ask_dns(
-            Domains(frozenset({domain}), frozenset(envelopes), frozenset(envelopes)),
-            models,
-            settings,
-            [policy],
-        )
-    )
     org_of = org_domain_finder(answers, settings.psl_private)
     return [
         _one(model, domain, envelope, org_of, answers, settings.psl_private) for model in models
     ]
+
+
+def answers_for(send: DnsSend, settings: Settings) -> AnswerTable:
+    """Every answer `explain` shows, asked once: from the snapshot, else in the rounds of a
+    check of this one send (DMARC, SPF, DKIM)."""
+    from aligncheck.engine import ask_dns
+    from aligncheck.rules.context import Domains
+
+    if settings.snapshot is not None:
+        return snapshot.load(settings.snapshot)
+    return ask_dns(Domains.of([send]), models_in_force(settings.model), settings)
 
 
 def _one(
@@ -118,25 +115,19 @@ def _one(
 
 
 def spf_section(
-    domain: str, envelope: str | None, settings: Settings
+    send: DnsSend, settings: Settings, answers: AnswerTable
 ) -> tuple[str, Summary] | None:
-    """The SPF of the MAIL FROM: the envelope's domain, else the bounce host of the author's
-    sender-domain profile; checked for the hosts the settings know. None without either."""
-    from aligncheck.addresses import parse_envelope
+    """The SPF of the send's MAIL FROM (the envelope, else the profile's bounce host),
+    checked for the hosts the settings know. None when the MAIL FROM is not known."""
+    from aligncheck.rules.spf import first_address, sender_of
     from aligncheck.spf import summary
-    from aligncheck.spf.evaluate import client_ip
 
-    profile = settings.profile(domain)
-    if envelope is not None:
-        mail_from, sender = parse_envelope(envelope).domain, envelope
-    elif profile is not None and profile.bounce_host is not None:
-        mail_from, sender = profile.bounce_host, f"postmaster@{profile.bounce_host}"
-    else:
+    mail_from = send.mail_from.domain
+    if mail_from is None:
         return None
-    hosts = [
-        client_ip(str(ipaddress.ip_network(h).network_address)) for h in settings.hosts_for(profile)
-    ]
-    return mail_from, summary.gather(mail_from, hosts, sender, "", settings)
+    hosts = [first_address(host) for host in send.hosts]
+    found = summary.gather(mail_from, hosts, sender_of(send), "", settings, answers)
+    return mail_from, found
 
 
 def as_json(domain: str, envelope: str | None, results: list[ModelExplanation]) -> dict[str, Any]:
@@ -211,20 +202,13 @@ def as_send(
     )
 
 
-def outcome_section(send: DnsSend, settings: Settings) -> dict[str, Any]:
+def outcome_section(send: DnsSend, settings: Settings, answers: AnswerTable) -> dict[str, Any]:
     """The DKIM keys and the DMARC outcome per model (JSON form; text from `outcome_lines`)."""
-    from aligncheck.engine import ask_dns
-    from aligncheck.resolver import snapshot as snapshots
-    from aligncheck.rules.context import DnsRun, Domains
+    from aligncheck.rules.context import DnsRun
     from aligncheck.rules.dkim import key_name, key_state
     from aligncheck.rules.outcome import dkim_leg, outcome, spf_leg
 
     models = models_in_force(settings.model)
-    answers = (
-        snapshots.load(settings.snapshot)
-        if settings.snapshot is not None
-        else ask_dns(Domains.of([send]), models, settings)
-    )
     run = DnsRun(answers, models, settings)
     keys = [
         {"key": key_name(s, d), "state": key_state(run, s, d), "record": _record(answers, s, d)}

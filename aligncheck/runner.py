@@ -79,6 +79,7 @@ def run_explain(
     the outcome per model. 0 when the outcome is a pass in every model, or unknown with the
     envelope aligned; 1 otherwise; 2 when a lookup failed."""
     from aligncheck.explain import (
+        answers_for,
         as_json,
         as_send,
         explain,
@@ -88,9 +89,11 @@ def run_explain(
         spf_section,
     )
 
-    results = explain(domain, envelope_domain, settings)
-    spf = spf_section(domain, envelope, settings)
-    section = outcome_section(as_send(domain, envelope, settings, selectors), settings)
+    send = as_send(domain, envelope, settings, selectors)
+    answers = answers_for(send, settings)  # asked once for every section
+    results = explain(domain, envelope_domain, settings, answers)
+    spf = spf_section(send, settings, answers)
+    section = outcome_section(send, settings, answers)
     if output_format == "json":
         import json
 

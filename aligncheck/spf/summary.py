@@ -92,7 +92,8 @@ def gather(
     settings: Settings,
     table: AnswerTable | None = None,
 ) -> Summary:
-    """The tree and each host's outcome; DNS asked in rounds (a snapshot is read instead)."""
+    """The tree and each host's outcome; DNS asked in rounds for what `table` (answers
+    gathered already) lacks, or everything read from the snapshot."""
     from aligncheck.resolver import ResolverConfig, resolve_until, snapshot
 
     def evaluate(answers: AnswerTable) -> tuple[Summary, set[Question]]:
@@ -112,7 +113,7 @@ def gather(
         return Summary(domain, tree, outcomes), missing
 
     if settings.snapshot is not None:
-        table = snapshot.load(settings.snapshot)
+        table = table if table is not None else snapshot.load(settings.snapshot)
     else:
         config = ResolverConfig(
             settings.nameservers, settings.dns_timeout, settings.concurrency, settings.cache

@@ -208,3 +208,30 @@ def test_explain_ends_with_the_dkim_keys_and_the_outcome(
     status, out = explain(server, capsys, *args)
     assert "[outcome]\n  rfc7489: unknown\n" in out
     assert status == 1  # misaligned envelope, no DKIM known: not a pass
+
+
+def test_explain_asks_each_question_once(server: NsdServer) -> None:
+    from tests.relay import relay
+
+    with relay(server.port) as counting:
+        status = main(
+            [
+                "explain",
+                "example.com",
+                "--envelope",
+                "b@mail.example.com",
+                "--dkim-selector",
+                "zero",
+                "--sender-ip",
+                "192.0.2.10",
+                "--nameserver",
+                counting.address,
+                "--no-cache",
+                "--isolated",
+            ]
+        )
+        asked = counting.questions
+    assert status in (0, 1)
+    assert asked and max(asked.values()) == 1  # DMARC, SPF and DKIM sections share answers
+    assert ("zero._domainkey.example.com", "TXT") in asked
+    assert ("mail.example.com", "TXT") in asked
