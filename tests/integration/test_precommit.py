@@ -42,6 +42,21 @@ def test_manifest_is_valid(environment: dict[str, str]) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def try_repo(
+    repo: Path, environment: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
+    """`pre-commit try-repo` of this checkout's offline hook in `repo`."""
+    return subprocess.run(
+        [*pre_commit(), "try-repo", str(ROOT), "aligncheck-offline", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=False,
+        timeout=600,
+    )
+
+
 def test_try_repo_fails_on_bad_and_passes_on_good(
     tmp_path: Path, environment: dict[str, str]
 ) -> None:
@@ -53,20 +68,9 @@ def test_try_repo_fails_on_bad_and_passes_on_good(
     (repo / "notes.txt").write_text("not a send\n")
     subprocess.run(["git", "add", "."], cwd=repo, check=True)
 
-    def try_repo(*files: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*pre_commit(), "try-repo", str(ROOT), "aligncheck-offline", "--files", *files],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            env=environment,
-            check=False,
-            timeout=600,
-        )
-
-    good = try_repo("good.yaml", "notes.txt")
+    good = try_repo(repo, environment, "--files", "good.yaml", "notes.txt")
     assert good.returncode == 0, good.stdout + good.stderr
-    bad = try_repo("good.yaml", "bad.yaml")
+    bad = try_repo(repo, environment, "--files", "good.yaml", "bad.yaml")
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "bad.yaml:4:11: AC400" in bad.stdout
 
@@ -94,25 +98,14 @@ def test_all_files_skip_what_is_not_a_send_file(
         (repo / name).write_text(text)
     subprocess.run(["git", "add", "."], cwd=repo, check=True)
 
-    def run_all() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*pre_commit(), "try-repo", str(ROOT), "aligncheck-offline", "--all-files"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            env=environment,
-            check=False,
-            timeout=600,
-        )
-
-    clean = run_all()
+    clean = try_repo(repo, environment, "--all-files")
     assert clean.returncode == 0, clean.stdout + clean.stderr
     # files that plainly try to be send files keep their findings
     (repo / "mail/broken.yaml").write_text("sends: FAILURE\n")
     (repo / "mail/almost.yaml").write_text("subject: Hello\ntext: Hi there\n")
     (repo / "mail/defaults.yaml").write_text("defaults:\n  envelope: b@example.com\n")
     subprocess.run(["git", "add", "."], cwd=repo, check=True)
-    failing = run_all()
+    failing = try_repo(repo, environment, "--all-files")
     assert failing.returncode == 1, failing.stdout + failing.stderr
     for expected in (
         "broken.yaml:1:8: AC101",
