@@ -37,6 +37,8 @@ class RuleOwnershipError(AssertionError):
 
 
 INPUT_CODES = codes_of(input_rules)
+SEND_CHECKS = [(group, codes_of(group)) for group in SEND_GROUPS]  # each with its codes
+DNS_CHECKS = {id(group): codes_of(group) for group in DNS_GROUPS}
 
 
 @dataclass
@@ -170,8 +172,8 @@ def check_file(
         )
     for raw in source.sends:
         send = build_send(source.path, raw)
-        for group in SEND_GROUPS:
-            run.add(send.path, group.check(send, settings), codes_of(group), send.index, send.line)
+        for group, owner in SEND_CHECKS:
+            run.add(send.path, group.check(send, settings), owner, send.index, send.line)
         result.suppressions.extend(suppressions.from_send(send))
         result.sends.append(for_dns(send, settings))
     result.findings = run.findings
@@ -349,7 +351,7 @@ def _judge(results: list[FileResult], settings: Settings) -> Report:
         for send in sends:
             for group in groups:
                 problems = group.check(send, dns_run)
-                run.add(send.path, problems, codes_of(group), send.index, send.line)
+                run.add(send.path, problems, DNS_CHECKS[id(group)], send.index, send.line)
         outcomes = _outcomes(sends, dns_run)
     dns_ran = bool(groups) and not settings.offline
 
