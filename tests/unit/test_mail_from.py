@@ -60,7 +60,7 @@ def test_hosts_come_from_the_profile_else_sending_ips_and_sender_ip_wins() -> No
     assert mail_from("from: a@example.com\n", overridden)[2] == ("203.0.113.5",)
 
 
-def test_ac303_names_what_dmarc_rests_on(tmp_path: object) -> None:
+def test_ac303_names_what_dmarc_rests_on() -> None:
     from aligncheck import check_send
 
     send = {"from": "a@example.com", "trackbounces": False}
