@@ -6,7 +6,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from aligncheck import suppressions
 from aligncheck.findings import Finding, Problem, Report, SendOutcome
@@ -96,6 +96,7 @@ class _Run:
                     send=send,
                     sends=sends,
                     send_lines=lines,
+                    about=problem.about,
                 )
             )
 
@@ -246,10 +247,21 @@ def check_paths(
     return replace(report, errors=(*errors, *report.errors))
 
 
-def check_plan(plan: RunPlan, stdin: BinaryIO | None = None) -> Report:
+class Inspect(Protocol):
+    """Called once per group of files with what its DNS rules judged (the audit reads it)."""
+
+    def __call__(
+        self, settings: Settings, sends: Sequence[DnsSend], run: DnsRun | None, report: Report
+    ) -> None: ...
+
+
+def check_plan(
+    plan: RunPlan, stdin: BinaryIO | None = None, *, inspect: Inspect | None = None
+) -> Report:
     """Check each group of files with the settings of its configuration file."""
     reports = [
-        _judge(check_files(targets, settings, stdin), settings) for settings, targets in plan.groups
+        _judge(check_files(targets, settings, stdin), settings, inspect)
+        for settings, targets in plan.groups
     ]
     findings = sorted((f for r in reports for f in r.findings), key=Finding.sort_key)
     return Report(
@@ -329,9 +341,10 @@ def gather_answers(
     return ask_dns(Domains.of(sends), models_in_force(settings.model), settings, groups)
 
 
-def _judge(results: list[FileResult], settings: Settings) -> Report:
+def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | None = None) -> Report:
     """DNS rules over the sends of all files, then suppressions, into one report."""
     run = _Run(Decider(settings))
+    dns_run: DnsRun | None = None
     outcomes: list[SendOutcome] = []
     errors = [result.error for result in results if result.error is not None]
     files = [result for result in results if result.error is None]
@@ -376,7 +389,7 @@ def _judge(results: list[FileResult], settings: Settings) -> Report:
             problem = input_rules.unused_suppression(pos, message)
             run.add(result.path, [problem], INPUT_CODES, index)
             findings.extend(run.findings[before:])
-    return Report(
+    report = Report(
         sorted(findings, key=Finding.sort_key),
         files=len(files),
         sends=len(sends),
@@ -386,6 +399,9 @@ def _judge(results: list[FileResult], settings: Settings) -> Report:
         paths=tuple(result.path for result in files),
         outcomes=tuple(outcomes),
     )
+    if inspect is not None:
+        inspect(settings, sends, dns_run, report)
+    return report
 
 
 def _outcomes(sends: Sequence[DnsSend], dns_run: DnsRun) -> list[SendOutcome]:

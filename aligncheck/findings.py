@@ -48,6 +48,9 @@ class Problem:
     pos: Pos
     message: str
     severity: Severity | None = None
+    # what a finding reported once for several sends is about (`dmarc:example.com`): the
+    # sends of the file that share it (a DNS group's `shared()`) all stand behind it
+    about: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Finding:
     # the lines those sends start at
     sends: tuple[int, ...] = field(default=(), compare=False)
     send_lines: tuple[int, ...] = field(default=(), compare=False)
+    about: str | None = field(default=None, compare=False)  # see Problem.about
 
     def sort_key(self) -> tuple[str, int, int, str, int]:
         return (

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 
-from aligncheck.findings import Severity
+from aligncheck.findings import Problem, Severity
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,10 @@ class Rule:
     @property
     def passing_records(self) -> tuple[tuple[str, str, str], ...]:
         return self.dns if self.passing_dns is None else self.passing_dns
+
+
+def about(subject: str, problems: Iterable[Problem]) -> Iterator[Problem]:
+    """`problems`, marked as being about `subject` (a group's `shared()` names the sends
+    that share it): reported once per file, they stand for each of those sends."""
+    for problem in problems:
+        yield replace(problem, about=subject)

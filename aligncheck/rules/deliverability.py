@@ -76,6 +76,11 @@ def _is_null_mx(record: str) -> bool:
     return preference == "0" and exchange.strip() in (".", "")
 
 
+def shared(send: DnsSend) -> tuple[str, ...]:
+    """Nothing: each send's envelope is judged at the send."""
+    return ()
+
+
 def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     envelope = send.envelope
     if envelope is None or envelope.mailbox is None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aligncheck.findings import Pos, Problem, Severity
-from aligncheck.rules.base import Rule
+from aligncheck.rules.base import Rule, about
 from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:
@@ -162,18 +162,32 @@ def _state(run: DnsRun) -> DkimState:
     return run.kept(__name__, DkimState, DkimState)
 
 
+def _subjects(send: DnsSend) -> Iterator[tuple[str, str, str, str | None]]:
+    """Per key: the selector, d=, the key's subject, and its alignment's (with an author)."""
+    author = send.author_domain
+    for selector, domain in send.dkim_keys:
+        name = key_name(selector, domain)
+        align = None if author is None else f"dkim:{name} for {author}"
+        yield selector, domain, f"dkim:{name}", align
+
+
+def shared(send: DnsSend) -> tuple[str, ...]:
+    """What the DKIM findings reported once per file and key (and author) are about."""
+    return tuple(s for *_, key, align in _subjects(send) for s in (key, align) if s)
+
+
 def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     state = _state(run)
     pos = send.author_pos
-    for selector, domain in send.dkim_keys:
+    for selector, domain, key, align in _subjects(send):
         name = key_name(selector, domain)
-        if ("key", send.path, name) not in state.reported:
-            state.reported.add(("key", send.path, name))
-            yield from _key_problems(run, name, pos)
+        if (send.path, key) not in state.reported:
+            state.reported.add((send.path, key))
+            yield from about(key, _key_problems(run, name, pos))
         author = send.author_domain
-        if author is not None and ("align", send.path, author, name) not in state.reported:
-            state.reported.add(("align", send.path, author, name))
-            yield from _aligned(send, run, author, domain, name, pos)
+        if author is not None and align is not None and (send.path, align) not in state.reported:
+            state.reported.add((send.path, align))
+            yield from about(align, _aligned(send, run, author, domain, name, pos))
 
 
 def _key_problems(run: DnsRun, name: str, pos: Pos) -> Iterator[Problem]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from aligncheck.dmarc import dmarc_name
 from aligncheck.findings import Pos, Problem, Severity
-from aligncheck.rules.base import Rule
+from aligncheck.rules.base import Rule, about
 from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:  # the checks import them when they run: offline runs never load them
@@ -281,6 +281,15 @@ def alignments(
     return found
 
 
+def _subject(author: str) -> str:
+    return f"dmarc:{author}"
+
+
+def shared(send: DnsSend) -> tuple[str, ...]:
+    """What the policy findings reported once per file and author domain are about."""
+    return () if send.author_domain is None else (_subject(send.author_domain),)
+
+
 def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     author = send.author_domain
     if author is None:
@@ -297,7 +306,7 @@ def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
         yield failure_problem(failure, pos, f"the DMARC checks of `{author}`")
         return
     if ctx.first_time(send.path, author):
-        yield from _policy_problems(author, found, pos)
+        yield from about(_subject(author), _policy_problems(author, found, pos))
     verdicts: list[Verdict] | None = None
     mail_from = send.mail_from
     if mail_from.domain is not None:  # the envelope, or a profile's bounce host
@@ -324,6 +333,7 @@ def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
                 "AC506",
                 pos,
                 f"RFC 7489 and RFC 9989 receivers disagree about `{author}`: {disagreement}",
+                about=_subject(author),
             )
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aligncheck.findings import Problem, Severity
-from aligncheck.rules.base import Rule
+from aligncheck.rules.base import Rule, about
 from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:
@@ -248,7 +248,7 @@ class SpfState:
 
     trees: dict[str, Tree | None] = field(default_factory=dict)
     outcomes: dict[tuple[str, str, str], Outcome] = field(default_factory=dict)
-    reported: set[tuple[str, str, str]] = field(default_factory=set)
+    reported: set[tuple[str, str]] = field(default_factory=set)
     aligned: dict[tuple[str, str], bool | None] = field(default_factory=dict)
 
 
@@ -350,12 +350,24 @@ def evaluate(send: DnsSend, run: DnsRun) -> tuple[Tree | None, list[tuple[str, O
     return tree, outcomes
 
 
-def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
+def shared(send: DnsSend) -> tuple[str, ...]:
+    """What the SPF findings reported once per file, MAIL FROM domain and author are about."""
     domain, author = send.mail_from.domain, send.author_domain
-    if domain is None or author is None:
+    return () if domain is None or author is None else (f"spf:{domain} for {author}",)
+
+
+def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
+    subjects = shared(send)
+    if not subjects:
         return
+    yield from about(subjects[0], _check(send, run, subjects[0]))
+
+
+def _check(send: DnsSend, run: DnsRun, subject: str) -> Iterator[Problem]:
+    domain = send.mail_from.domain
+    assert domain is not None
     state = _state(run)
-    key = (send.path, domain, author)
+    key = (send.path, subject)
     if key in state.reported or not aligned_somewhere(send, run):
         return
     state.reported.add(key)
