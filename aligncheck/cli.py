@@ -139,6 +139,46 @@ def check(
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "--format",
+    "audit_format",
+    type=click.Choice(["markdown", "html", "json"]),
+    default="markdown",
+    show_default=True,
+    help="markdown for a pull request or a job summary, html for a browser, json for tools.",
+)
+@click_options("audit")
+@click.option(
+    "--no-snapshot", is_flag=True, help="Ignore a `snapshot` set in the configuration file."
+)
+@CONFIG_FILE
+@ISOLATED
+@DEBUG
+def audit(
+    paths: tuple[str, ...],
+    audit_format: str,
+    no_snapshot: bool,
+    config_file: str | None,
+    isolated: bool,
+    debug: bool,
+    **values: Any,
+) -> int:
+    """Audit send configurations: per author domain the DMARC policy, SPF and DKIM, and
+    whether each send will pass DMARC (and why not)."""
+    if paths.count("-") > 1:
+        raise UsageProblem("stdin (-) can be named only once")
+
+    def work() -> int:
+        from aligncheck.runner import run_audit
+
+        plan = _plan(paths, _settings_from(values, no_snapshot), config_file, isolated)
+        return run_audit(plan, audit_format)
+
+    return _guarded(debug, work)
+
+
+@cli.command()
 @click.argument("rule", required=False)
 @click.option(
     "--format",

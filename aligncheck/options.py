@@ -1,8 +1,8 @@
 """Every setting declared once: its `Settings` field, its configuration key and command-line
 flag (either may be absent), its type and limits, and its help.
 
-The click options of `check`, `explain` and `snapshot` and the validation of configuration
-files are both generated from `OPTIONS`; `Settings` holds the only defaults. Values are read
+The click options of every command and the validation of configuration files are both
+generated from `OPTIONS`; `Settings` holds the only defaults. Values are read
 in one order: defaults, then the closest configuration file, then the command line.
 """
 
@@ -20,10 +20,11 @@ SEVERITIES = ("error", "warning", "info")
 COLORS = ("auto", "always", "never")
 FORMATS = tuple(REPORTERS)
 
-CHECK = frozenset({"check"})
-DNS = frozenset({"check", "explain", "snapshot", "spf"})
-LIVE_DNS = frozenset({"check", "explain", "spf"})
-CHECK_SPF = frozenset({"check", "explain", "spf"})
+CHECK = frozenset({"check", "audit"})  # `audit` runs a check and lays it out otherwise
+REPORT = frozenset({"check"})  # the finding list's own output options
+DNS = frozenset({"check", "audit", "explain", "snapshot", "spf"})
+LIVE_DNS = frozenset({"check", "audit", "explain", "spf"})
+CHECK_SPF = frozenset({"check", "audit", "explain", "spf"})
 
 
 class OptionError(ValueError):
@@ -134,13 +135,17 @@ OPTIONS: tuple[Option, ...] = (
         key="format",
         flags=("--format",),
         choices=FORMATS,
+        commands=REPORT,
     ),
     Option("output_file", "Write the report here.", "path", flags=("-o", "--output-file")),
-    Option("statistics", "Text format: counts per rule, not each finding.", "flag"),
+    Option(
+        "statistics", "Text format: counts per rule, not each finding.", "flag", commands=REPORT
+    ),
     Option(
         "color",
         "Colour the text output (auto: on a terminal, unless NO_COLOR is set).",
         "choice",
+        commands=REPORT,
         choices=COLORS,
     ),
     Option(
@@ -148,6 +153,7 @@ OPTIONS: tuple[Option, ...] = (
         "Text format: print the findings only, no summary line or notes.",
         "flag",
         flags=("-q", "--quiet"),
+        commands=REPORT,
     ),
     # DNS
     Option(
@@ -237,7 +243,7 @@ OPTIONS: tuple[Option, ...] = (
         "list",
         key=None,
         flags=("--sender-ip",),
-        commands=frozenset({"check", "explain"}),
+        commands=frozenset({"check", "audit", "explain"}),
         metavar="IP",
     ),
     Option(

@@ -67,6 +67,32 @@ def run_check(plan: RunPlan) -> int:
     return exit_status(report, settings)
 
 
+def run_audit(plan: RunPlan, output_format: str) -> int:
+    """Check, lay the result out as the audit report, and return the exit status of
+    `check`."""
+    from aligncheck.audit.data import audit
+
+    document, report = audit(plan)
+    if output_format == "json":
+        import json
+
+        rendered = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    elif output_format == "html":
+        from aligncheck.audit import html
+
+        rendered = html.render(document)
+    else:
+        from aligncheck.audit import markdown
+
+        rendered = markdown.render(document)
+    _write(rendered, plan.settings.output_file)
+    for note in report.notes:
+        click.echo(f"aligncheck: {note}", err=True)
+    for error in report.errors:
+        click.echo(f"aligncheck: error: {error}", err=True)
+    return exit_status(report, plan.settings)
+
+
 def run_explain(
     domain: str,
     envelope: str | None,

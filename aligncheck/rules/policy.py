@@ -259,6 +259,11 @@ def _context(run: DnsRun) -> DnsContext:
     return run.kept(__name__, make, DnsContext)
 
 
+def discovery(run: DnsRun, model: str, author: str) -> Discovery | Failure:
+    """The author domain's policy discovery under `model`, once per run."""
+    return _context(run).discovery(model, author)
+
+
 def alignments(
     run: DnsRun, author: str, domain: str, tag: str = "aspf"
 ) -> list[tuple[Discovery, Alignment]] | Failure:
