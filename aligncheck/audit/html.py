@@ -71,9 +71,13 @@ def render(doc: Document) -> str:
         "</head>",
         "<body>",
         "<h1>aligncheck audit</h1>",
-        f"<p>{doc['sends']} sends in {doc['files']} files, {len(doc['domains'])} author "
-        f"domains; models: {e(', '.join(doc['models']))}."
-        + ("" if doc["dns"] else " DNS was not asked (offline): every outcome is unknown.")
+        f"<p>{plural(doc['sends'], 'send')} in {plural(doc['files'], 'file')}, "
+        f"{plural(len(doc['domains']), 'author domain')}; models: {e(', '.join(doc['models']))}."
+        + (
+            ""
+            if doc["dns"] or not doc["sends"]
+            else " DNS was not asked (offline): every outcome is unknown."
+        )
         + "</p>",
         _legend(),
         _bar(doc["totals"], "all sends", "totals"),

@@ -42,9 +42,14 @@ def render(doc: Document) -> str:
     lines = ["# aligncheck audit", ""]
     domains = doc["domains"]
     lines.append(
-        f"{doc['sends']} sends in {doc['files']} files, {len(domains)} author domains; "
+        f"{plural(doc['sends'], 'send')} in {plural(doc['files'], 'file')}, "
+        f"{plural(len(domains), 'author domain')}; "
         f"models: {', '.join(doc['models'])}."
-        + ("" if doc["dns"] else " DNS was not asked (offline): every outcome is unknown.")
+        + (
+            ""
+            if doc["dns"] or not doc["sends"]
+            else " DNS was not asked (offline): every outcome is unknown."
+        )
     )
     lines.append("")
     lines += _table(
