@@ -267,17 +267,32 @@ def key_state(run: DnsRun, selector: str, domain: str) -> str:
     """What the DKIM leg makes of one key: `pass` (a key verifiers use), `fail` (missing,
     revoked, invalid, under 1024 bits, `t=y`), or `unknown` (a failed lookup, or several
     records of which some are good: verifiers may pick any)."""
+    return key_verdict(run, selector, domain)[0]
+
+
+def key_verdict(run: DnsRun, selector: str, domain: str) -> tuple[str, str]:
+    """`key_state` and why, for people (`DKIM key `x._domainkey.example.com` is revoked`)."""
     from aligncheck.dkim.key import MIN_RSA_BITS, parse
 
-    answer = run.lookup.answer(key_name(selector, domain), "TXT")
+    name = key_name(selector, domain)
+    answer = run.lookup.answer(name, "TXT")
     if answer is None or answer.failed:
-        return "unknown"
+        return "unknown", f"the lookup of DKIM key `{name}` failed"
     if answer.kind != "records":
-        return "fail"
-    good = [
-        record.usable and not record.testing and (record.bits or MIN_RSA_BITS) >= MIN_RSA_BITS
-        for record in (parse(text) for text in answer.records)
-    ]
-    if all(good):
-        return "pass" if len(good) == 1 else "unknown"
-    return "fail" if not any(good) else "unknown"
+        return "fail", f"DKIM key `{name}` does not exist"
+    why = []
+    for record in (parse(text) for text in answer.records):
+        if record.revoked:
+            why.append("is revoked")
+        elif not record.usable:
+            why.append("is invalid")
+        elif (record.bits or MIN_RSA_BITS) < MIN_RSA_BITS:
+            why.append(f"is a {record.bits}-bit key")
+        elif record.testing:
+            why.append("is in testing (t=y)")
+    if not why:
+        if len(answer.records) == 1:
+            return "pass", f"DKIM key `{name}` is valid"
+        return "unknown", f"DKIM key `{name}` has {len(answer.records)} records"
+    said = f"DKIM key `{name}` {' and '.join(dict.fromkeys(why))}"
+    return ("fail", said) if len(why) == len(answer.records) else ("unknown", said)

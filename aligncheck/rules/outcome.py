@@ -98,10 +98,10 @@ def _dkim_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
     if not send.dkim_keys or send.author_domain is None:
         return Leg("unknown", "no profile or signature says how the mail is signed")
     from aligncheck.resolver import Failure
-    from aligncheck.rules.dkim import key_state
+    from aligncheck.rules.dkim import key_verdict
     from aligncheck.rules.policy import alignments
 
-    states = []
+    states: list[tuple[str, str]] = []
     for selector, domain in send.dkim_keys:
         found = alignments(run, send.author_domain, domain, tag="adkim")
         if isinstance(found, Failure):
@@ -109,11 +109,11 @@ def _dkim_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
         alignment = next((a for d, a in found if d.model == model), None)
         if alignment is None or not alignment.aligned:
             return Leg("fail", f"d=`{domain}` is not aligned")
-        states.append(key_state(run, selector, domain))
-    if "fail" in states:
-        return Leg("fail", "a DKIM key is missing, revoked, invalid, too weak or in testing")
-    if "unknown" in states:
-        return Leg("unknown", "a DKIM key could not be read")
+        states.append(key_verdict(run, selector, domain))
+    for wanted in ("fail", "unknown"):
+        why = next((why for state, why in states if state == wanted), None)
+        if why is not None:
+            return Leg(wanted, why)
     selectors = ", ".join(selector for selector, _ in send.dkim_keys)
     domains = ", ".join(sorted({domain for _, domain in send.dkim_keys}))
     plural = "s" if len(send.dkim_keys) > 1 else ""
