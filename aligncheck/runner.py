@@ -74,9 +74,9 @@ def run_audit(plan: RunPlan, output_format: str) -> int:
 
     document, report = audit(plan)
     if output_format == "json":
-        import json
+        from aligncheck.audit import jsonout
 
-        rendered = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+        rendered = jsonout.render(document)
     elif output_format == "html":
         from aligncheck.audit import html
 

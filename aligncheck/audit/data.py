@@ -142,6 +142,7 @@ def _domains(
     """Each author domain of the group's sends, with the findings behind each send and each
     send's overall outcome (keyed by path and send index)."""
     located, shared = _index(group.report.findings)
+    judged = {(o.path, o.send): o.outcome for o in group.report.outcomes}  # per model
     by_author: dict[str | None, list[DnsSend]] = defaultdict(list)
     for send in group.sends:
         by_author[send.author_domain].append(send)
@@ -156,7 +157,7 @@ def _domains(
                 found += [f for f in shared.get((send.path, subject), ()) if f not in found]
             found.sort(key=Finding.sort_key)
             behind[key] = found
-            row = _send_row(send, group, found)
+            row = _send_row(send, group, found, dict(judged.get(key, ())))
             outcomes[key] = row["overall"]
             rows.append(row)
         entry: Document = {"domain": author}
@@ -197,17 +198,9 @@ def _finding(f: Finding) -> Document:
     }
 
 
-def _send_row(send: DnsSend, group: _Group, found: list[Finding]) -> Document:
-    models = group.run.models if group.run is not None else ()
-    per_model: dict[str, str] = {}
-    legs: dict[str, dict[str, str]] = {}
-    if group.run is not None:
-        from aligncheck.rules.outcome import dkim_leg, outcome, spf_leg
-
-        for model in models:
-            per_model[model] = outcome(send, group.run, model)
-            spf, dkim = spf_leg(send, group.run, model), dkim_leg(send, group.run, model)
-            legs[model] = {"spf": spf.why, "dkim": dkim.why}
+def _send_row(
+    send: DnsSend, group: _Group, found: list[Finding], per_model: dict[str, str]
+) -> Document:
     verdict = overall(list(per_model.values()))
     return {
         "path": send.path,
@@ -216,19 +209,21 @@ def _send_row(send: DnsSend, group: _Group, found: list[Finding]) -> Document:
         "mail_from": {"kind": send.mail_from.kind, "domain": send.mail_from.domain},
         "outcome": per_model,
         "overall": verdict,
-        "why_not": _why_not(per_model, legs) if verdict in NEEDS_WORK else None,
-        "legs": legs,
+        "why_not": _why_not(send, group.run, per_model) if verdict in NEEDS_WORK else None,
         "findings": [_finding(f) for f in found],
     }
 
 
-def _why_not(per_model: dict[str, str], legs: dict[str, dict[str, str]]) -> str:
+def _why_not(send: DnsSend, run: DnsRun | None, per_model: dict[str, str]) -> str:
     """Why a send does not pass: both legs in the first model where it does not."""
     model = next((m for m, found in per_model.items() if found in NEEDS_WORK), None)
-    if model is None:
+    if run is None or model is None:
         return "no DNS was asked"
+    from aligncheck.rules.outcome import dkim_leg, spf_leg
+
     prefix = f"{model}: " if len(per_model) > 1 else ""
-    return f"{prefix}SPF leg: {legs[model]['spf']}; DKIM leg: {legs[model]['dkim']}"
+    spf, dkim = spf_leg(send, run, model), dkim_leg(send, run, model)
+    return f"{prefix}SPF leg: {spf.why}; DKIM leg: {dkim.why}"
 
 
 def _domain_facts(author: str | None, sends: Sequence[DnsSend], group: _Group) -> Document:
