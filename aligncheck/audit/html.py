@@ -42,7 +42,11 @@ summary { cursor: pointer; font-weight: 600; }
 .o-unknown { color: #9a6700; font-weight: 600; }
 ol li { margin-bottom: .35rem; }
 @media (max-width: 40rem) { body { padding: .5rem; } th, td { padding: .2rem .3rem; } }
-@media print { details { break-inside: avoid; } summary { list-style: none; } }
+@media print {
+  details::details-content { content-visibility: visible; display: block; }
+  summary { list-style: none; }
+  .scroll { overflow: visible; }
+}
 """
 
 

@@ -153,6 +153,21 @@ def test_in_a_browser(browser: Browser, example_audit: tuple[Path, dict[str, Any
     page.close()
 
 
+def test_printed_with_every_domain_open(
+    browser: Browser, example_audit: tuple[Path, dict[str, Any]]
+) -> None:
+    path, doc = example_audit
+    watched = Watched(browser)
+    watched.open(path)
+    page = watched.page
+    sends = page.locator("details table.sends")
+    assert not any(sends.nth(i).is_visible() for i in range(sends.count()))
+    page.emulate_media(media="print")
+    assert sends.count() == len(doc["domains"])
+    assert all(sends.nth(i).is_visible() for i in range(sends.count()))
+    page.close()
+
+
 def test_fits_a_phone(browser: Browser, example_audit: tuple[Path, dict[str, Any]]) -> None:
     path, _ = example_audit
     watched = Watched(browser, width=390)
