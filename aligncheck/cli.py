@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from aligncheck import __version__
+from aligncheck.audit import FORMATS as AUDIT_FORMATS
 from aligncheck.errors import AligncheckError
 from aligncheck.options import click_options, from_command_line
 from aligncheck.psl_version import psl_snapshot_version
@@ -143,7 +144,7 @@ def check(
 @click.option(
     "--format",
     "audit_format",
-    type=click.Choice(["markdown", "html", "json"]),
+    type=click.Choice(AUDIT_FORMATS),
     default="markdown",
     show_default=True,
     help="markdown for a pull request or a job summary, html for a browser, json for tools.",

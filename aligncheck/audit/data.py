@@ -9,7 +9,7 @@ only lay it out, so the three always say the same.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, BinaryIO
 
@@ -55,6 +55,16 @@ def effective(domain: Document) -> str:
     if len(set(values.values())) == 1:
         return next(iter(values.values()))
     return "; ".join(f"{model}: {value}" for model, value in values.items())
+
+
+def per_model(values: dict[str, Any], escape: Callable[[Any], str]) -> str:
+    """A value per model in words (`yes`, or `rfc7489: yes; rfc9989: no`), each escaped
+    for the format; `unknown` when no model gave one."""
+    if not values:
+        return "unknown"
+    if len(set(values.values())) == 1:
+        return escape(next(iter(values.values())))
+    return "; ".join(f"{escape(model)}: {escape(value)}" for model, value in values.items())
 
 
 def plural(count: int, noun: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from aligncheck.audit.data import OUTCOMES, Document, effective, plural, shortened
+from aligncheck.audit.data import OUTCOMES, Document, effective, per_model, plural, shortened
 
 COLORS = {
     "pass (SPF, DKIM)": "#1a7f37",
@@ -198,11 +198,7 @@ def _code(value: Any) -> str:
 
 
 def _per_model(values: dict[str, Any]) -> str:
-    if not values:
-        return "unknown"
-    if len(set(values.values())) == 1:
-        return e(next(iter(values.values())))
-    return "; ".join(f"{e(model)}: {e(value)}" for model, value in values.items())
+    return per_model(values, e)
 
 
 def _domain(number: int, domain: Document) -> list[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from aligncheck.audit.data import OUTCOMES, Document, effective, plural, shortened
+from aligncheck.audit.data import OUTCOMES, Document, effective, per_model, plural, shortened
 
 FIX_FIRST_SHOWN = 10
 NONE = "\N{EN DASH}"  # an empty cell
@@ -159,11 +159,7 @@ def _domain(domain: Document) -> list[str]:
 
 
 def _per_model(values: dict[str, Any]) -> str:
-    if not values:
-        return "unknown"
-    if len(set(values.values())) == 1:
-        return text(next(iter(values.values())))
-    return "; ".join(f"{model}: {text(value)}" for model, value in values.items())
+    return per_model(values, text)
 
 
 def _mail_from_row(entry: Document) -> str:
