@@ -305,6 +305,14 @@ def snapshot_command(
     return _guarded(debug, work)
 
 
+@cli.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of a send file (for editors: completion and validation)."""
+    from aligncheck.schema import render
+
+    click.echo(render(), nl=False)
+
+
 @cli.command("spf")
 @click.argument("domain", required=False)
 @click.option("--ip", "ips", multiple=True, metavar="IP", help="A sending host to evaluate.")

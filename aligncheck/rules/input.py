@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import NamedTuple
 
 from aligncheck.addresses import VARIABLE, AddressError, parse_envelope
 from aligncheck.findings import Pos, Problem, Severity
@@ -129,17 +130,43 @@ def _any_of(*predicates: Predicate) -> Predicate:
     return lambda node: any(predicate(node) for predicate in predicates)
 
 
-_STRING = ("a string", _is_str)
-_BOOLEAN = ("a boolean (true or false)", _is_bool)
-_MAPPING = ("a mapping", _is_map)
-_ADDRESSES = ("a string or a list of strings", _any_of(_is_str, _is_str_list))
+class Expected(NamedTuple):
+    """What a property must be: in words (AC102), as a check, and as JSON Schema (the schema
+    `aligncheck schema` prints is built from these declarations)."""
 
-SEND_PROPERTIES: Mapping[str, tuple[str, Predicate]] = {
+    description: str
+    predicate: Predicate
+    schema: Mapping[str, object]
+
+
+_STRING = Expected("a string", _is_str, {"type": "string"})
+_BOOLEAN = Expected("a boolean (true or false)", _is_bool, {"type": "boolean"})
+_MAPPING = Expected("a mapping", _is_map, {"type": "object"})
+_ADDRESSES = Expected(
+    "a string or a list of strings",
+    _any_of(_is_str, _is_str_list),
+    {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+)
+
+SEND_PROPERTIES: Mapping[str, Expected] = {
     "recipient": _STRING,
-    "recipients": ("a list of addresses or a mapping of addresses", _any_of(_is_seq, _is_map)),
+    "recipients": Expected(
+        "a list of addresses or a mapping of addresses",
+        _any_of(_is_seq, _is_map),
+        {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "object"}]},
+    ),
     "envelope": _STRING,
     "mime": _STRING,
-    "from": ("a string or a mapping with `name` and `address`", _any_of(_is_str, _is_map)),
+    "from": Expected(
+        "a string or a mapping with `name` and `address`",
+        _any_of(_is_str, _is_map),
+        {
+            "anyOf": [
+                {"type": "string"},
+                {"type": "object", "properties": {"name": {}, "address": {}}},
+            ]
+        },
+    ),
     "to": _ADDRESSES,
     "cc": _ADDRESSES,
     "replyto": _ADDRESSES,
@@ -147,25 +174,31 @@ SEND_PROPERTIES: Mapping[str, tuple[str, Predicate]] = {
     "subject": _STRING,
     "text": _STRING,
     "html": _STRING,
-    "template": ("a template id, name or mapping", _any_of(_is_int, _is_str, _is_map)),
-    "patch": ("a list (JSON Patch)", _is_seq),
+    "template": Expected(
+        "a template id, name or mapping",
+        _any_of(_is_int, _is_str, _is_map),
+        {"type": ["integer", "string", "object"]},
+    ),
+    "patch": Expected("a list (JSON Patch)", _is_seq, {"type": "array"}),
     "data": _MAPPING,
     "unsubscribe": _MAPPING,
     "extra": _MAPPING,
     "headers": _MAPPING,
-    "attachments": ("a list", _is_seq),
+    "attachments": Expected("a list", _is_seq, {"type": "array"}),
     "dsn": _MAPPING,
     "trackclicks": _BOOLEAN,
     "trackopens": _BOOLEAN,
     "trackbounces": _BOOLEAN,
     "inlinecss": _BOOLEAN,
     "preventscam": _BOOLEAN,
-    "tags": ("a list of strings", _is_str_list),
-    "maxdelivertime": ("a string `YYYY-MM-DD hh:mm:ss`", _is_str),
+    "tags": Expected(
+        "a list of strings", _is_str_list, {"type": "array", "items": {"type": "string"}}
+    ),
+    "maxdelivertime": Expected("a string `YYYY-MM-DD hh:mm:ss`", _is_str, {"type": "string"}),
     "images": _STRING,
     "x-aligncheck": _MAPPING,
 }
-DSN_PROPERTIES: Mapping[str, tuple[str, Predicate]] = {
+DSN_PROPERTIES: Mapping[str, Expected] = {
     "notify": _STRING,
     "ret": _STRING,
     "envid": _STRING,
@@ -202,7 +235,7 @@ def check(send: Send, settings: Settings) -> Iterator[Problem]:
 
 
 def _types_and_names(
-    entries: Mapping[str, Entry], known: Mapping[str, tuple[str, Predicate]], where: str
+    entries: Mapping[str, Entry], known: Mapping[str, Expected], where: str
 ) -> Iterator[Problem]:
     for key, entry in entries.items():
         expected = known.get(key)
@@ -214,7 +247,7 @@ def _types_and_names(
                 f"unknown {where} property `{key}`" + (f"; did you mean `{hint}`?" if hint else ""),
             )
             continue
-        description, predicate = expected
+        description, predicate, _ = expected
         if not predicate(entry.value):
             yield Problem(
                 "AC102",
