@@ -139,6 +139,21 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("output_file", "Write the report here.", "path", flags=("-o", "--output-file")),
     Option(
+        "baseline",
+        "Report only findings this baseline file does not hold (see --write-baseline).",
+        "path",
+        commands=REPORT,
+        metavar="FILE",
+    ),
+    Option(
+        "write_baseline",
+        "Record today's findings in this baseline file and exit 0.",
+        "path",
+        key=None,
+        commands=REPORT,
+        metavar="FILE",
+    ),
+    Option(
         "statistics", "Text format: counts per rule, not each finding.", "flag", commands=REPORT
     ),
     Option(

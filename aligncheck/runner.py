@@ -51,6 +51,22 @@ def run_check(plan: RunPlan) -> int:
 
     settings = plan.settings
     report = check_plan(plan)
+    if settings.write_baseline is not None:
+        from aligncheck import baseline
+
+        entries = baseline.write(report.findings, settings.write_baseline)
+        click.echo(
+            f"aligncheck: wrote {entries} baseline entries ({len(report.findings)} findings) "
+            f"to {settings.write_baseline}",
+            err=True,
+        )
+        for error in report.errors:
+            click.echo(f"aligncheck: error: {error}", err=True)
+        return 2 if report.errors else 0
+    if settings.baseline is not None:
+        from aligncheck import baseline
+
+        report = baseline.apply(report, baseline.load(settings.baseline))
     color = use_color(settings.color, settings.output_file)
     if settings.output_format == "text" and settings.statistics:
         rendered = text_report.statistics(report, quiet=settings.quiet)
