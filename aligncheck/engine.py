@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
 from aligncheck import suppressions
-from aligncheck.findings import Finding, Problem, Report, SendOutcome
+from aligncheck.findings import Finding, Pos, Problem, Report, SendOutcome
 from aligncheck.plan import RunPlan
 from aligncheck.rules import DNS_CODES, DNS_GROUPS, RULES, SEND_GROUPS, codes_of
 from aligncheck.rules import input as input_rules
@@ -97,6 +97,7 @@ class _Run:
                     sends=sends,
                     send_lines=lines,
                     about=problem.about,
+                    fix=problem.fix,
                 )
             )
 
@@ -136,20 +137,23 @@ def paths_to_targets(paths: Sequence[str], settings: Settings) -> tuple[list[Tar
 
 
 def check_file(
-    target: Target, settings: Settings, stdin: BinaryIO | None = None, data: bytes | None = None
+    target: Target,
+    settings: Settings,
+    stdin: BinaryIO | None = None,
+    data: bytes | None = None,
+    *,
+    as_json: bool | None = None,
 ) -> FileResult | None:
     """Read, parse and judge one file without DNS; None for a discovered file holding no send.
 
-    `data`, when given, is the file's content (the Python API's rendered send, as JSON).
+    `data`, when given, is the file's content (the Python API's rendered send; a file fixed
+    in memory). `as_json` overrides what the file name says.
     """
-    as_json: bool | None = None
     if data is None:
         try:
             data = read_target(target, settings.limits, stdin)
         except SourceError as exc:
             return FileResult(target.path, error=str(exc))
-    else:
-        as_json = True
     display = target.path
     if target.path == "-":
         display = settings.stdin_filename or "-"
@@ -177,8 +181,28 @@ def check_file(
             run.add(send.path, group.check(send, settings), owner, send.index, send.line)
         result.suppressions.extend(suppressions.from_send(send))
         result.sends.append(for_dns(send, settings))
-    result.findings = run.findings
+    result.findings = _located(run.findings, data, display, as_json)
     return result
+
+
+def _located(
+    findings: list[Finding], data: bytes, path: str, as_json: bool | None
+) -> list[Finding]:
+    """Findings with a fix get it located in the file's text (`Finding.edit`), when the
+    characters there plainly read the value the fix replaces."""
+    if not any(f.fix is not None for f in findings):
+        return findings
+    from aligncheck.fixes import locate
+    from aligncheck.parsing import decode
+
+    text = decode(data)
+    json_file = path.lower().endswith(".json") if as_json is None else as_json
+    return [
+        f
+        if f.fix is None
+        else replace(f, edit=locate(text, Pos(f.line, f.column), f.fix, json_file))
+        for f in findings
+    ]
 
 
 def _check_chunk(chunk: tuple[list[Target], Settings]) -> list[FileResult | None]:
@@ -283,7 +307,9 @@ def check_send(send: Mapping[str, Any], settings: Settings | None = None) -> lis
     """
     settings = settings or Settings()
     text = json.dumps(send, indent=2, ensure_ascii=False, default=str)
-    result = check_file(Target("<send>", explicit=True), settings, data=text.encode("utf-8"))
+    result = check_file(
+        Target("<send>", explicit=True), settings, data=text.encode("utf-8"), as_json=True
+    )
     assert result is not None
     return list(_judge([result], settings).findings)
 

@@ -37,6 +37,32 @@ FILE_START = Pos(1, 1)
 
 
 @dataclass(frozen=True)
+class Fix:
+    """A safe fix a rule proposes: the value (or key) written `old` at the problem's position
+    should read `new` (`fixes.py` finds and rewrites exactly those characters)."""
+
+    old: str
+    new: str
+    key: bool = False
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A fix located in the text (BOM excluded): replace the characters from `start` up to
+    `end` (1-based columns, end exclusive, on one line) by `text`, which reads `new`."""
+
+    start: Pos
+    end: Pos
+    text: str
+    new: str
+    key: bool = False
+
+    @property
+    def description(self) -> str:
+        return f"write `{self.new}`"
+
+
+@dataclass(frozen=True)
 class Problem:
     """What a check found, before the registry gives it a name and a severity.
 
@@ -51,6 +77,7 @@ class Problem:
     # what a finding reported once for several sends is about (`dmarc:example.com`): the
     # sends of the file that share it (a DNS group's `shared()`) all stand behind it
     about: str | None = None
+    fix: Fix | None = None  # a safe fix of the value or key at `pos`
 
 
 @dataclass(frozen=True)
@@ -70,6 +97,8 @@ class Finding:
     sends: tuple[int, ...] = field(default=(), compare=False)
     send_lines: tuple[int, ...] = field(default=(), compare=False)
     about: str | None = field(default=None, compare=False)  # see Problem.about
+    fix: Fix | None = field(default=None, compare=False)
+    edit: Edit | None = field(default=None, compare=False)  # the fix located in the file
 
     def sort_key(self) -> tuple[str, int, int, str, int]:
         return (

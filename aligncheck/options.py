@@ -139,6 +139,21 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option("output_file", "Write the report here.", "path", flags=("-o", "--output-file")),
     Option(
+        "fix",
+        "Apply the safe fixes in place, then report what remains (`-`: the fixed text on "
+        "stdout, the report on stderr).",
+        "flag",
+        key=None,
+        commands=REPORT,
+    ),
+    Option(
+        "diff",
+        "Print the safe fixes as a unified diff and change nothing (exit 1 when there is one).",
+        "flag",
+        key=None,
+        commands=REPORT,
+    ),
+    Option(
         "baseline",
         "Report only findings this baseline file does not hold (see --write-baseline).",
         "path",

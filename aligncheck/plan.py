@@ -13,3 +13,7 @@ class RunPlan:
     settings: Settings  # the run's own: output, exit status (from the working directory)
     groups: list[tuple[Settings, list[Target]]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def reads_stdin(self) -> bool:
+        return any(target.path == "-" for _, targets in self.groups for target in targets)

@@ -34,6 +34,8 @@ class Settings:
     # output
     output_format: str = "text"
     output_file: str | None = None
+    fix: bool = False  # apply the safe fixes in place
+    diff: bool = False  # print the safe fixes as a diff
     baseline: str | None = None  # report only findings this file does not hold
     write_baseline: str | None = None  # record the findings there instead of reporting
     statistics: bool = False

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from aligncheck.addresses import AddressError, UnresolvedAddress, normalize_domain, parse_envelope
-from aligncheck.findings import Problem, Severity
+from aligncheck.findings import Fix, Problem, Severity
 from aligncheck.nodes import Map, Scalar
 from aligncheck.rules.base import Rule
 from aligncheck.rules.input import recipient_addresses
@@ -190,6 +190,7 @@ def _notify(node: Scalar) -> Iterator[Problem]:
             node.pos,
             f"notify `{node.value}` is not canonical ({', '.join(parsed.flaws)}): "
             f"write `{parsed.canonical}`",
+            fix=Fix(node.value, parsed.canonical),
         )
     if "SUCCESS" in parsed.keywords:
         yield Problem(
@@ -206,7 +207,12 @@ def _ret(node: Scalar) -> Iterator[Problem]:
         yield Problem("AC401", node.pos, f"ret `{node.value}` is invalid: use FULL or HDRS")
         return
     if value != node.value:
-        yield Problem("AC403", node.pos, f"ret `{node.value}` is not canonical: write `{value}`")
+        yield Problem(
+            "AC403",
+            node.pos,
+            f"ret `{node.value}` is not canonical: write `{value}`",
+            fix=Fix(node.value, value),
+        )
     if value == "FULL":
         yield Problem(
             "AC407",

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aligncheck.findings import Problem, Severity
+from aligncheck.addresses import bare_address
+from aligncheck.findings import Fix, Problem, Severity
 from aligncheck.rules.base import Rule
 from aligncheck.send import Send
 from aligncheck.settings import Settings
@@ -48,8 +49,12 @@ RULES = [
 def check(send: Send, settings: Settings) -> Iterator[Problem]:
     envelope = send.envelope
     if envelope is not None and envelope.error is not None:
+        bare = bare_address(envelope.written)
         yield Problem(
-            "AC300", envelope.pos, f"envelope `{envelope.written}` is invalid: {envelope.error}"
+            "AC300",
+            envelope.pos,
+            f"envelope `{envelope.written}` is invalid: {envelope.error}",
+            fix=None if bare is None else Fix(envelope.written, bare),
         )
     if envelope is not None and envelope.unresolved is not None:
         yield Problem(

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from aligncheck.addresses import VARIABLE, AddressError, parse_envelope
-from aligncheck.findings import Pos, Problem, Severity
+from aligncheck.findings import Fix, Pos, Problem, Severity
 from aligncheck.nodes import Entry, Map, Node, Scalar, Seq, kind_name
 from aligncheck.rules.base import Rule
 from aligncheck.send import Send
@@ -241,10 +241,13 @@ def _types_and_names(
         expected = known.get(key)
         if expected is None:
             hint = suggest(key, known)
+            same = variant_of(key, known)
             yield Problem(
                 "AC103",
                 entry.key_pos,
                 f"unknown {where} property `{key}`" + (f"; did you mean `{hint}`?" if hint else ""),
+                # a case or spelling variant is renamed, unless the name is taken already
+                fix=Fix(key, same, key=True) if same and same not in entries else None,
             )
             continue
         description, predicate, _ = expected
@@ -254,6 +257,21 @@ def _types_and_names(
                 entry.value.pos,
                 f"`{key}` must be {description}, not {kind_name(entry.value)}",
             )
+
+
+def _folded(name: str) -> str:
+    return name.lower().replace("_", "").replace("-", "")
+
+
+def variant_of(key: str, known: Mapping[str, object]) -> str | None:
+    """The known name `key` spells another way (`Envelope`, `reply_to`, `Track-Bounces`):
+    the same letters, in any case, with `_` or `-` between words. Where two known names fold
+    alike (`replyto`, `replyTo`), the one closest in case to `key`."""
+    same = [name for name in known if _folded(name) == _folded(key)]
+    if not same:
+        return None
+    letters = key.replace("_", "").replace("-", "")
+    return min(same, key=lambda name: sum(a != b for a, b in zip(name, letters, strict=False)))
 
 
 def suggest(key: str, known: Mapping[str, object]) -> str | None:
