@@ -90,6 +90,7 @@ class UnresolvedAddress(AddressError):
 _NAME_ADDR = re.compile(r"(?:[^<>]*|\"[^\"]*\")\s*<([^<>\s]+)>")
 
 
+@functools.lru_cache(maxsize=4096)  # asked for the message and for the fix of each AC300
 def bare_address(text: str) -> str | None:
     """The address of `Name <address>`, `"Name" <address>` or `<address>`, when it is a valid
     bare envelope: what AC300 suggests, and its fix writes."""

@@ -195,12 +195,12 @@ def _located(
     from aligncheck.fixes import locate
     from aligncheck.parsing import decode
 
-    text = decode(data)
+    lines = decode(data).split("\n")
     json_file = path.lower().endswith(".json") if as_json is None else as_json
     return [
         f
         if f.fix is None
-        else replace(f, edit=locate(text, Pos(f.line, f.column), f.fix, json_file))
+        else replace(f, edit=locate(lines, Pos(f.line, f.column), f.fix, json_file))
         for f in findings
     ]
 

@@ -22,10 +22,10 @@ from aligncheck.parsing import Limits
 _PLAIN_END = re.compile(r"\s+#|\s*$")
 
 
-def locate(text: str, pos: Pos, fix: Fix, as_json: bool) -> Edit | None:
-    """Where `fix` applies in `text`, or None when the token there is not plainly `fix.old`
-    on one line (a multi-line scalar, an alias, a tag): such a finding keeps no fix."""
-    lines = text.split("\n")
+def locate(lines: Sequence[str], pos: Pos, fix: Fix, as_json: bool) -> Edit | None:
+    """Where `fix` applies in the text's `lines` (split at `\n`), or None when the token
+    there is not plainly `fix.old` on one line (a multi-line scalar, an alias, a tag): such a
+    finding keeps no fix."""
     if not 0 < pos.line <= len(lines):
         return None
     line = lines[pos.line - 1].removesuffix("\r")
@@ -147,10 +147,18 @@ def apply(
 
 def _made(text: str, edits: Sequence[Edit]) -> str:
     lines = text.split("\n")
-    for edit in sorted(edits, key=lambda e: (e.start.line, e.start.column), reverse=True):
-        index = edit.start.line - 1
+    by_line: dict[int, list[Edit]] = {}
+    for edit in edits:
+        by_line.setdefault(edit.start.line - 1, []).append(edit)
+    for index, on_line in by_line.items():
         line = lines[index]
-        lines[index] = line[: edit.start.column - 1] + edit.text + line[edit.end.column - 1 :]
+        parts = []
+        at = 0
+        for edit in sorted(on_line, key=lambda e: e.start.column):
+            parts += [line[at : edit.start.column - 1], edit.text]
+            at = edit.end.column - 1
+        parts.append(line[at:])
+        lines[index] = "".join(parts)
     return "\n".join(lines)
 
 
@@ -184,22 +192,17 @@ def _reads_back(text: str, edits: Sequence[Edit], reread: ReRead) -> str | None:
                 values[node.pos] = node.value
             if key_at is not None:
                 keys[key_at[0]] = key_at[1]
-    for edit in edits:
-        at = _moved(edit, edits)
+    shift = 0  # edits before another on its line move it by the widths they change
+    line = 0
+    for edit in sorted(edits, key=lambda e: (e.start.line, e.start.column)):
+        if edit.start.line != line:
+            line, shift = edit.start.line, 0
+        at = Pos(edit.start.line, edit.start.column + shift)
+        shift += len(edit.text) - (edit.end.column - edit.start.column)
         read = keys.get(at) if edit.key else values.get(at)
         if read != edit.new:
             return f"it would read {read!r}, not {edit.new!r}"
     return None
-
-
-def _moved(edit: Edit, edits: Sequence[Edit]) -> Pos:
-    """Where `edit` starts once the edits before it on its line changed their widths."""
-    shift = sum(
-        len(other.text) - (other.end.column - other.start.column)
-        for other in edits
-        if other.start.line == edit.start.line and other.start.column < edit.start.column
-    )
-    return Pos(edit.start.line, edit.start.column + shift)
 
 
 def _walk(root: Node) -> Iterator[tuple[Node, tuple[Pos, str] | None]]:

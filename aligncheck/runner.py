@@ -81,6 +81,10 @@ def run_check(plan: RunPlan) -> int:
         from aligncheck import baseline
 
         report = baseline.apply(report, baseline.load(settings.baseline))
+    fixable = sum(1 for finding in report.findings if finding.edit is not None)
+    if fixable and not settings.fix:
+        hint = f"{fixable} finding{'s' * (fixable != 1)} fixable with `--fix` (`--diff` shows how)"
+        report = replace(report, notes=(*report.notes, hint))
     if fixed_stdin is not None:  # `--fix -`: the fixed text on stdout, the report on stderr
         sys.stdout.buffer.write(fixed_stdin)
         sys.stdout.flush()

@@ -70,7 +70,7 @@ def _result(finding: Finding, index: int, occurrences: dict[str, int]) -> dict[s
         f"{finding.rule}\0{_uri(finding.path)}\0{finding.message}".encode()
     ).hexdigest()[:16]
     occurrences[base] = occurrences.get(base, 0) + 1
-    return {
+    result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": LEVELS[finding.severity],
@@ -85,3 +85,17 @@ def _result(finding: Finding, index: int, occurrences: dict[str, int]) -> dict[s
         ],
         "partialFingerprints": {"primaryLocationLineHash": f"{base}:{occurrences[base]}"},
     }
+    edit = finding.edit
+    if edit is not None:  # what `check --fix` would do
+        region = {
+            "startLine": edit.start.line,
+            "startColumn": edit.start.column,
+            "endLine": edit.end.line,
+            "endColumn": edit.end.column,
+        }
+        change = {
+            "artifactLocation": {"uri": _uri(finding.path), "uriBaseId": "%SRCROOT%"},
+            "replacements": [{"deletedRegion": region, "insertedContent": {"text": edit.text}}],
+        }
+        result["fixes"] = [{"description": {"text": edit.description}, "artifactChanges": [change]}]
+    return result

@@ -33,6 +33,8 @@ class Rule:
     # help is the documentation), and the Settings fields the examples are judged with.
     options: tuple[str, ...] = ()
     example_settings: tuple[tuple[str, object], ...] = ()
+    # What `check --fix` does for it ("" when the rule has no safe fix).
+    fix: str = ""
 
     @property
     def passing_records(self) -> tuple[tuple[str, str, str], ...]:

@@ -27,6 +27,10 @@ def _indent(text: str) -> str:
     return "".join(f"    {line}\n" for line in text.splitlines())
 
 
+def fix_text(rule: Rule) -> str:
+    return f"Fix (`--fix`): {rule.fix}" if rule.fix else "Fix: none (change it by hand)."
+
+
 def table(selected: Sequence[Rule]) -> str:
     """One line per rule, the columns as wide as their longest entry."""
     width = max((len(r.name) for r in selected), default=0)
@@ -43,6 +47,7 @@ def page(rule: Rule) -> str:
     ]
     if rule.options:
         parts.append(f"Options: {options_text(rule)}\n\n")
+    parts.append(f"{fix_text(rule)}\n\n")
     parts.append("Fails:\n" + _indent(rule.failing))
     if rule.dns:
         parts.append("  with DNS:\n" + _indent(_records(rule.dns)))
@@ -64,6 +69,7 @@ def as_json(selected: Sequence[Rule]) -> list[dict[str, Any]]:
             "summary": r.summary,
             "description": r.description,
             "needs_dns": r.needs_dns,
+            "fix": r.fix or None,
             "failing_example": r.failing,
             "failing_dns": records(r.dns),
             "passing_example": r.passing,
@@ -91,7 +97,8 @@ def markdown(selected: Sequence[Rule]) -> str:
         options = f"Options: {options_text(r)}\n\n" if r.options else ""
         parts.append(
             f"\n## {r.code} {r.name}\n\nSeverity: {r.severity}.{dns}{off}\n\n{r.summary}\n\n"
-            f"{r.description}\n\n{options}Fails:\n\n```yaml\n{r.failing}```\n"
+            f"{r.description}\n\n{options}{fix_text(r)}\n\n"
+            f"Fails:\n\n```yaml\n{r.failing}```\n"
             + _records_markdown(r.dns)
             + f"\nPasses:\n\n```yaml\n{r.passing}```\n"
             + _records_markdown(r.passing_records)
@@ -106,11 +113,11 @@ def sarif_help(rule: Rule) -> dict[str, str]:
         return f"with DNS:\n{_records(records)}" if records else ""
 
     text = (
-        f"{rule.description}\n\nFails:\n{rule.failing}{dns_text(rule.dns)}\n"
+        f"{rule.description}\n\n{fix_text(rule)}\n\nFails:\n{rule.failing}{dns_text(rule.dns)}\n"
         f"Passes:\n{rule.passing}{dns_text(rule.passing_records)}"
     )
     md = (
-        f"{rule.description}\n\nFails:\n```yaml\n{rule.failing}```\n"
+        f"{rule.description}\n\n{fix_text(rule)}\n\nFails:\n```yaml\n{rule.failing}```\n"
         + _records_markdown(rule.dns)
         + f"\nPasses:\n```yaml\n{rule.passing}```"
         + _records_markdown(rule.passing_records).rstrip("\n")

@@ -55,6 +55,7 @@ RULES = [
         "gives the canonical value.",
         failing=_ENV + "dsn:\n  notify: failure, delay\n",
         passing=_ENV + "dsn:\n  notify: FAILURE,DELAY\n",
+        fix="writes the canonical value (`FAILURE,DELAY`, `HDRS`) in the value's own quoting.",
     ),
     Rule(
         "AC404",

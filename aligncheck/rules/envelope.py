@@ -21,6 +21,7 @@ RULES = [
         "personalization variable, no address literal), at most 254 octets in all.",
         failing="from: info@example.com\nenvelope: Bounces <bounces@example.com>\n",
         passing="from: info@example.com\nenvelope: bounces@example.com\n",
+        fix="writes the bare address when the envelope is `Name <address>` or `<address>`.",
     ),
     Rule(
         "AC307",

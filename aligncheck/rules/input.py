@@ -59,6 +59,9 @@ RULES = [
         "without your envelope.",
         failing="from: info@example.com\nenvelop: bounces@example.com\n",
         passing="from: info@example.com\nenvelope: bounces@example.com\n",
+        fix="renames a case or spelling variant of a known property (`Envelope`, `reply_to`, "
+        "`Track-Bounces`) unless the mapping already has that name; a misspelling (`envelop`) "
+        "is only suggested.",
     ),
     Rule(
         "AC104",
