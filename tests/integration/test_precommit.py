@@ -115,3 +115,41 @@ def test_all_files_skip_what_is_not_a_send_file(
         assert expected in failing.stdout, failing.stdout
     for other in OTHER_FILES:
         assert other not in failing.stdout
+
+
+def test_fix_variant_modifies_the_files_and_passes_next_time(
+    tmp_path: Path, environment: dict[str, str]
+) -> None:
+    """The README's `args: [--fix]` hook: pre-commit fails the run, names the modified file,
+    and the next run passes. The hook comes from this checkout's committed HEAD."""
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    repo = tmp_path / "project"
+    (repo / "mail").mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    (repo / "mail" / "a.yaml").write_text(GOOD.replace("FAILURE", "failure  # keep me"))
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {ROOT}\n    rev: {head}\n    hooks:\n"
+        "      - id: aligncheck-offline\n        args: [--fix]\n"
+    )
+    subprocess.run(["git", "add", "."], cwd=repo, check=True)
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*pre_commit(), "run", "--all-files"],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            env=environment,
+            check=False,
+            timeout=600,
+        )
+
+    first = run()
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout, first.stdout
+    assert (repo / "mail" / "a.yaml").read_text() == GOOD.replace("FAILURE", "FAILURE  # keep me")
+    subprocess.run(["git", "add", "."], cwd=repo, check=True)
+    second = run()
+    assert second.returncode == 0, second.stdout + second.stderr
