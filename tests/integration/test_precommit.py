@@ -46,8 +46,14 @@ def try_repo(
     repo: Path, environment: dict[str, str], *args: str
 ) -> subprocess.CompletedProcess[str]:
     """`pre-commit try-repo` of this checkout's offline hook in `repo`."""
+    return run_pre_commit(repo, environment, "try-repo", str(ROOT), "aligncheck-offline", *args)
+
+
+def run_pre_commit(
+    repo: Path, environment: dict[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [*pre_commit(), "try-repo", str(ROOT), "aligncheck-offline", *args],
+        [*pre_commit(), *args],
         cwd=repo,
         capture_output=True,
         text=True,
@@ -135,21 +141,10 @@ def test_fix_variant_modifies_the_files_and_passes_next_time(
     )
     subprocess.run(["git", "add", "."], cwd=repo, check=True)
 
-    def run() -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*pre_commit(), "run", "--all-files"],
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            env=environment,
-            check=False,
-            timeout=600,
-        )
-
-    first = run()
+    first = run_pre_commit(repo, environment, "run", "--all-files")
     assert first.returncode == 1, first.stdout + first.stderr
     assert "files were modified by this hook" in first.stdout, first.stdout
     assert (repo / "mail" / "a.yaml").read_text() == GOOD.replace("FAILURE", "FAILURE  # keep me")
     subprocess.run(["git", "add", "."], cwd=repo, check=True)
-    second = run()
+    second = run_pre_commit(repo, environment, "run", "--all-files")
     assert second.returncode == 0, second.stdout + second.stderr
