@@ -229,3 +229,20 @@ def test_an_edit_that_would_break_or_change_the_file_is_dropped() -> None:
     assert kept == [good]
     assert [edit for edit, _ in dropped] == [breaks, retypes]
     assert "would not parse" in dropped[0][1] and "would read True" in dropped[1][1]
+
+
+def test_sarif_results_carry_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"from: a@example.com\ndsn: {notify: 'failure'}\n")
+    _, out, _ = check(capsys, "--format", "sarif", str(path))
+    import json
+
+    (result,) = [r for r in json.loads(out)["runs"][0]["results"] if r["ruleId"] == "AC403"]
+    (fix,) = result["fixes"]
+    (change,) = fix["artifactChanges"]
+    (replacement,) = change["replacements"]
+    assert replacement == {
+        "deletedRegion": {"startLine": 2, "startColumn": 15, "endLine": 2, "endColumn": 24},
+        "insertedContent": {"text": "'FAILURE'"},
+    }
+    assert fix["description"]["text"] == "write `FAILURE`"
