@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 OUTCOMES = ("pass (SPF, DKIM)", "pass (SPF)", "pass (DKIM)", "unknown", "fail")
 NEEDS_WORK = ("fail", "unknown")
-NO_AUTHOR = None  # the domain entry of sends whose author domain is not known
 
 Document = dict[str, Any]
 
