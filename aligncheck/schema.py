@@ -90,11 +90,15 @@ def build() -> dict[str, Any]:
             "A send, a list of sends, or a mapping with `sends:` and optional `defaults:` "
             "(SMTPeter POST /v1/send properties)."
         ),
-        "anyOf": [
-            {"$ref": "#/$defs/send"},
-            {"$ref": "#/$defs/list-of-sends"},
-            {"$ref": "#/$defs/sends-mapping"},
-        ],
+        # if/then/else rather than anyOf: an editor then reports the mistake inside the
+        # shape the document has, not "valid under none of the shapes"
+        "if": {"type": "array"},
+        "then": {"$ref": "#/$defs/list-of-sends"},
+        "else": {
+            "if": {"type": "object", "required": ["sends"]},
+            "then": {"$ref": "#/$defs/sends-mapping"},
+            "else": {"$ref": "#/$defs/send"},
+        },
         "$defs": {
             "properties": {
                 "type": "object",

@@ -118,3 +118,18 @@ def test_examples_validate_except_the_dsn_mistakes() -> None:
         assert schema_valid(path.read_text()) == (path.name != "dsn-mistakes.yaml"), path.name
     for path in sorted((ROOT / "examples").glob("*.json")):
         assert VALIDATOR.is_valid(json.loads(path.read_text())), path.name
+
+
+@pytest.mark.parametrize(
+    ("document", "where"),
+    [
+        ({"sends": [{"from": "a@example.com", "dsn": {"ret": "x"}}]}, ["sends", 0, "dsn", "ret"]),
+        ([{"from": "a@example.com", "trackbounces": "yes"}], [0, "trackbounces"]),
+        ({"from": "a@example.com", "dsn": {"notify": "never"}}, ["dsn", "notify"]),
+    ],
+)
+def test_an_editor_is_told_where_the_mistake_is(document: object, where: list[object]) -> None:
+    """The shapes are told apart by if/then/else, so the error is the value's own, not
+    `valid under none of the shapes`."""
+    error = jsonschema.exceptions.best_match(VALIDATOR.iter_errors(document))
+    assert error is not None and list(error.absolute_path) == where
