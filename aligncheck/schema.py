@@ -105,15 +105,18 @@ def build() -> dict[str, Any]:
                 "properties": send_properties,
                 "additionalProperties": False,
             },
+            "marked": {  # what makes a mapping a send
+                "type": "object",
+                "anyOf": [{"required": [marker]} for marker in markers],
+            },
             "send": {
                 "description": f"A send: a mapping with at least one of {', '.join(markers)}.",
-                "$ref": "#/$defs/properties",
-                "anyOf": [{"required": [marker]} for marker in markers],
+                "allOf": [{"$ref": "#/$defs/properties"}, {"$ref": "#/$defs/marked"}],
             },
             "list-of-sends": {
                 "type": "array",
                 "items": {"$ref": "#/$defs/properties"},
-                "contains": {"$ref": "#/$defs/send"},
+                "contains": {"$ref": "#/$defs/marked"},
             },
             "sends-mapping": {
                 "type": "object",
