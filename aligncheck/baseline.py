@@ -3,10 +3,9 @@
 `check --write-baseline FILE` records today's findings; `--baseline FILE` (config `baseline`)
 reports only findings the file does not hold, and notes how many of its entries no longer occur.
 
-An entry names a file, a rule and a fingerprint of what the finding is about: the subject a
-DNS finding shares with several sends (`spf:bounces.example.com for example.com`), else the
-finding's message, which names the property, value, domain or record it is about. Never its
-line or its send's index, so an entry survives lines moving and sends being inserted. Findings
+An entry names a file, a rule and a fingerprint of what the finding is about: its message,
+which names the property, value, domain or record (a different record problem, or another
+value, is another finding). Never its line or its send's index, so an entry survives lines moving and sends being inserted. Findings
 alike in one file are counted: a baseline holding two lets two through, and reports a third.
 Paths are stored relative to the baseline file's directory, so the file is the same whoever
 runs aligncheck from wherever. The JSON is sorted, one entry per line: meant to be committed.
@@ -36,8 +35,7 @@ Key = tuple[str, str, str]  # (path, rule, fingerprint)
 
 
 def fingerprint(finding: Finding) -> str:
-    subject = finding.about if finding.about is not None else finding.message
-    return hashlib.sha256(f"{finding.rule}\0{subject}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{finding.rule}\0{finding.message}".encode()).hexdigest()[:16]
 
 
 def _relative(path: str, base: Path) -> str:
