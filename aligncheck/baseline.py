@@ -5,8 +5,9 @@ reports only findings the file does not hold, and notes how many of its entries 
 
 An entry names a file, a rule and a fingerprint of what the finding is about: its message,
 which names the property, value, domain or record (a different record problem, or another
-value, is another finding). Never its line or its send's index, so an entry survives lines moving and sends being inserted. Findings
-alike in one file are counted: a baseline holding two lets two through, and reports a third.
+value, is another finding). Never its line or its send's index, so an entry survives lines
+moving and sends being inserted. Findings alike in one file are counted: a baseline holding two
+lets two through, and reports a third.
 Paths are stored relative to the baseline file's directory, so the file is the same whoever
 runs aligncheck from wherever. The JSON is sorted, one entry per line: meant to be committed.
 """
