@@ -223,10 +223,13 @@ def _fix(plan: RunPlan, report: Report, stdin: bytes | None) -> tuple[Report, by
 
 def _replace_file(path: str, data: bytes) -> None:
     """Write `data` over `path` at once (a temporary file beside it, renamed), keeping its
-    mode."""
+    mode; a symbolic link stays a link (its target is rewritten), a file without write
+    permission is not written."""
     import tempfile
 
-    target = Path(path)
+    target = Path(path).resolve()
+    if not os.access(target, os.W_OK) or not target.stat().st_mode & 0o222:
+        raise AligncheckError(f"cannot write the fixed {path}: it is read-only")
     try:
         mode = target.stat().st_mode
         handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)

@@ -246,3 +246,20 @@ def test_sarif_results_carry_the_fix(tmp_path: Path, capsys: pytest.CaptureFixtu
         "insertedContent": {"text": "'FAILURE'"},
     }
     assert fix["description"]["text"] == "write `FAILURE`"
+
+
+def test_a_symlink_stays_a_link_and_a_read_only_file_is_not_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = tmp_path / "real.yaml"
+    real.write_bytes(b"from: a@example.com\ndsn: {ret: hdrs}\n")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(real)
+    check(capsys, "--fix", str(link))
+    assert link.is_symlink() and real.read_bytes() == b"from: a@example.com\ndsn: {ret: HDRS}\n"
+    locked = tmp_path / "locked.yaml"
+    locked.write_bytes(b"from: a@example.com\ndsn: {ret: hdrs}\n")
+    locked.chmod(0o444)
+    status, _, err = check(capsys, "--fix", str(locked))
+    assert status == 2 and "read-only" in err and len(err.strip().splitlines()) == 1
+    assert locked.read_bytes() == b"from: a@example.com\ndsn: {ret: hdrs}\n"
