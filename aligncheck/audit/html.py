@@ -180,7 +180,7 @@ def _overview(domains: list[Document]) -> list[str]:
             f'<tr data-domain="{e(_name(domain))}">'
             f'<td><a href="#{_anchor(number)}">{e(_name(domain))}</a></td>'
             f"<td>{e(effective(domain))}</td>"
-            f"<td>{_bar(domain['totals'], _name(domain), _name(domain))}</td>"
+            f"<td>{_bar(domain['totals'], _name(domain), 'domain:' + _name(domain))}</td>"
             f"{counts}</tr>"
         )
     parts.append("</table></div>")
