@@ -28,6 +28,15 @@ def _finding(f: Finding) -> dict[str, object]:
     }
     if len(f.sends) > 1:  # a value from `defaults:`: the finding stands for every such send
         entry["sends"] = list(f.sends)
+    if f.edit is not None:  # what `--fix` writes: the characters replaced, and by what
+        entry["fix"] = {
+            "message": f.edit.description,
+            "line": f.edit.start.line,
+            "column": f.edit.start.column,
+            "end_line": f.edit.end.line,
+            "end_column": f.edit.end.column,
+            "text": f.edit.text,
+        }
     return entry
 
 

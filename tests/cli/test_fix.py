@@ -263,3 +263,20 @@ def test_a_symlink_stays_a_link_and_a_read_only_file_is_not_written(
     status, _, err = check(capsys, "--fix", str(locked))
     assert status == 2 and "read-only" in err and len(err.strip().splitlines()) == 1
     assert locked.read_bytes() == b"from: a@example.com\ndsn: {ret: hdrs}\n"
+
+
+def test_json_findings_carry_the_fix(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_bytes(b"from: a@example.com\nenvelope: Bounces <b@example.com>\n")
+    _, out, _ = check(capsys, "--format", "json", str(path))
+    import json
+
+    (finding,) = json.loads(out)["findings"]
+    assert finding["fix"] == {
+        "message": "write `b@example.com`",
+        "line": 2,
+        "column": 11,
+        "end_line": 2,
+        "end_column": 34,
+        "text": "b@example.com",
+    }
