@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
@@ -85,7 +85,7 @@ def run_check(plan: RunPlan) -> int:
     if settings.baseline is not None:
         from aligncheck import baseline
 
-        report = baseline.apply(report, baseline.load(settings.baseline))
+        report = baseline.apply(report, baseline.load(settings.baseline), _ran(settings))
     fixable = sum(1 for finding in report.findings if finding.edit is not None)
     if fixable and not settings.fix:
         hint = f"{fixable} finding{'s' * (fixable != 1)} fixable with `--fix` (`--diff` shows how)"
@@ -95,6 +95,24 @@ def run_check(plan: RunPlan) -> int:
         sys.stdout.flush()
     _report(report, settings, to_stderr=fixed_stdin is not None)
     return exit_status(report, settings)
+
+
+def _ran(settings: Settings) -> Callable[[str], bool]:
+    """Whether a rule ran: selected, and not a DNS rule in an `--offline` run."""
+    from aligncheck.rules import RULES
+    from aligncheck.selection import Selection
+
+    selection = Selection(settings.select, settings.ignore)
+
+    def ran(code: str) -> bool:
+        rule = RULES.get(code)
+        return (
+            rule is not None
+            and selection.enabled(code)
+            and not (settings.offline and rule.needs_dns)
+        )
+
+    return ran
 
 
 def _report(report: Report, settings: Settings, to_stderr: bool = False) -> None:

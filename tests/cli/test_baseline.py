@@ -136,3 +136,19 @@ def test_bad_baseline_is_one_line(
     status, out, err = run(capsys, "--baseline", "baseline.json", "sends/")
     assert status == 2 and out == ""
     assert len(err.strip().splitlines()) == 1 and said in err
+
+
+def test_rules_that_did_not_run_are_not_stale(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An entry of a rule this run did not run (deselected, or a DNS rule offline) may still
+    occur: it is not called stale."""
+    run(capsys, "--write-baseline", "baseline.json", "sends/")
+    _, out, err = run(capsys, "--baseline", "baseline.json", "--ignore", "AC403", "sends/")
+    assert rules(out) == [] and "no longer occur" not in err
+    entry = {"path": "sends/a.yaml", "rule": "AC500", "fingerprint": "0" * 16, "count": 1}
+    document = json.loads((repo / "baseline.json").read_text())
+    document["findings"].append(entry)
+    (repo / "baseline.json").write_text(json.dumps(document))
+    _, _, err = run(capsys, "--baseline", "baseline.json", "sends/")  # --offline: AC500 off
+    assert "no longer occur" not in err
