@@ -395,10 +395,8 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
     dns_ran = bool(groups) and not settings.offline
 
     def ran(prefix: str) -> bool:
-        return any(
-            code.startswith(prefix) and enabled(code) and (dns_ran or not RULES[code].needs_dns)
-            for code in RULES
-        )
+        selection = run.decider.selection
+        return any(code.startswith(prefix) and selection.ran(code, dns_ran) for code in RULES)
 
     dns_findings: dict[str, list[Finding]] = {}
     for finding in run.findings:

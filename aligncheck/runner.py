@@ -98,21 +98,13 @@ def run_check(plan: RunPlan) -> int:
 
 
 def _ran(settings: Settings) -> Callable[[str], bool]:
-    """Whether a rule ran: selected, and not a DNS rule in an `--offline` run."""
+    """Whether a rule ran in this run (see `Selection.ran`); a code the baseline holds that
+    is no rule (any more) did not."""
     from aligncheck.rules import RULES
     from aligncheck.selection import Selection
 
     selection = Selection(settings.select, settings.ignore)
-
-    def ran(code: str) -> bool:
-        rule = RULES.get(code)
-        return (
-            rule is not None
-            and selection.enabled(code)
-            and not (settings.offline and rule.needs_dns)
-        )
-
-    return ran
+    return lambda code: code in RULES and selection.ran(code, not settings.offline)
 
 
 def _report(report: Report, settings: Settings, to_stderr: bool = False) -> None:

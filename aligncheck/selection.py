@@ -54,6 +54,11 @@ class Selection:
             self._cache[code] = selected > ignored
         return self._cache[code]
 
+    def ran(self, code: str, dns: bool) -> bool:
+        """Whether a rule ran: enabled, and not a DNS rule in a run that asked no DNS
+        (suppressions and baseline entries of rules that did not run are not stale)."""
+        return self.enabled(code) and (dns or not RULES[code].needs_dns)
+
 
 class Decider:
     """The one decision point for a run's findings (flake8's DecisionEngine): the selection,
