@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import yaml
@@ -162,11 +162,12 @@ def _made(text: str, edits: Sequence[Edit]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
 class ReRead:
     """Reads a fixed text again as the file it is (YAML or JSON): its trees, or why not."""
 
-    def __init__(self, path: str, as_json: bool, limits: Limits) -> None:
-        self.path, self.as_json, self.limits = path, as_json, limits
+    as_json: bool
+    limits: Limits
 
     def trees(self, text: str) -> list[Node] | str:
         from aligncheck.parsing import ParseError, load_json, load_yaml
@@ -187,11 +188,7 @@ def _reads_back(text: str, edits: Sequence[Edit], reread: ReRead) -> str | None:
     values: dict[Pos, object] = {}
     keys: dict[Pos, str] = {}
     for tree in trees:
-        for node, key_at in _walk(tree):
-            if isinstance(node, Scalar):
-                values[node.pos] = node.value
-            if key_at is not None:
-                keys[key_at[0]] = key_at[1]
+        _read(tree, values, keys)
     shift = 0  # edits before another on its line move it by the widths they change
     line = 0
     for edit in sorted(edits, key=lambda e: (e.start.line, e.start.column)):
@@ -205,14 +202,16 @@ def _reads_back(text: str, edits: Sequence[Edit], reread: ReRead) -> str | None:
     return None
 
 
-def _walk(root: Node) -> Iterator[tuple[Node, tuple[Pos, str] | None]]:
+def _read(root: Node, values: dict[Pos, object], keys: dict[Pos, str]) -> None:
+    """Every scalar's value and every key, by where it stands."""
     stack: list[Node] = [root]
     while stack:
         node = stack.pop()
-        yield node, None
-        if isinstance(node, Map):
+        if isinstance(node, Scalar):
+            values[node.pos] = node.value
+        elif isinstance(node, Map):
             for entry in node.entries.values():
-                yield entry.value, (entry.key_pos, entry.key)
+                keys[entry.key_pos] = entry.key
                 stack.append(entry.value)
         elif isinstance(node, Seq):
             stack.extend(node.items)
@@ -246,7 +245,7 @@ def fix_file(
     byte outside the edited characters stay as they were."""
     from aligncheck.parsing import decode
 
-    reread = ReRead(path, as_json, limits)
+    reread = ReRead(as_json, limits)
     current = data
     kept_all: list[Edit] = []
     dropped_all: list[tuple[Edit, str]] = []

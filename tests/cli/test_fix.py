@@ -224,7 +224,7 @@ def test_an_edit_that_would_break_or_change_the_file_is_dropped() -> None:
     good = Edit(Pos(2, 15), Pos(2, 22), "FAILURE", "FAILURE")
     breaks = Edit(Pos(2, 29), Pos(2, 33), "[HDRS", "HDRS")
     retypes = Edit(Pos(3, 10), Pos(3, 15), "true", "true")
-    fixed, kept, dropped = apply(text, [good, breaks, retypes], ReRead("a.yaml", False, Limits()))
+    fixed, kept, dropped = apply(text, [good, breaks, retypes], ReRead(False, Limits()))
     assert fixed == "from: a@example.com\ndsn: {notify: FAILURE, ret: hdrs}\nsubject: hello\n"
     assert kept == [good]
     assert [edit for edit, _ in dropped] == [breaks, retypes]
