@@ -1,8 +1,8 @@
 """The DNS layer: `resolve_all` asks one concurrent, cached batch of questions.
 
 Every question is asked once; every answer is an `Answer` (records, NXDOMAIN, no data, or a
-failure with a typed reason), never an exception. dnspython, asyncio and the persistent cache
-are imported only when a batch is asked, so runs that need no DNS never load them.
+failure with a typed reason), never an exception. dnspython and the persistent cache are
+imported only when a batch is asked, so runs that need no DNS never load them.
 
 Modules: `answers` (the data types), `config` (nameservers and the resolver file), `client`
 (dnspython transports and the tries), `cache` (answers kept between runs), `snapshot`

@@ -1,28 +1,34 @@
 """Asking DNS through dnspython: many questions in flight, each with a bounded number of tries.
 
-dnspython builds and parses every message and owns the transports (`dns.asyncquery`: a fresh
-connected UDP socket, so a fresh source port, per query; TCP once when an answer is
-truncated). What dnspython's stub resolver lacks is driven here: `attempts` x servers tries
-within one limit per question, spreading first tries over the servers (`rotate`), and following
-a CNAME into another zone when an authoritative server's answer stops at the alias. Every
-outcome is mapped once, in `_interpret` and `_exchange`, to an `Answer`; nothing raises.
+dnspython builds and parses every message and owns the transports: `dns.query.send_udp` and
+`dns.query.receive_udp` over a fresh connected, non-blocking UDP socket per try (so a fresh
+source port, and answers only from the server asked), `dns.query.tcp` once when an answer is
+truncated. What dnspython's stub resolver lacks is driven here, by one `selectors` loop over
+every socket in flight: `attempts` x servers tries within one limit per question, spreading
+first tries over the servers (`rotate`), and following a CNAME into another zone when an
+authoritative server's answer stops at the alias. Every outcome is mapped once, in
+`_interpret` and `_failed`, to an `Answer`; nothing raises.
 
-Imported only when a run asks DNS, so runs that need none never load asyncio or dnspython.
+Imported only when a run asks DNS, so runs that need none never load dnspython.
 """
 
 from __future__ import annotations
 
-import asyncio
+import heapq
+import selectors
 import socket
+import time
+from collections import deque
 from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
-import dns.asyncbackend
-import dns.asyncquery
 import dns.exception
 import dns.flags
 import dns.inet
 import dns.message
 import dns.name
+import dns.query
 import dns.rcode
 import dns.rdatatype
 import dns.rrset
@@ -41,6 +47,8 @@ MAX_REFERRALS = 8  # CNAMEs followed into other zones for one question
 MAX_CHAIN = 16  # CNAMEs inside one answer
 MAX_TTL_SECONDS = 2**31 - 1
 EDNS_PAYLOAD = 1232  # the DNS flag day 2020 size: no fragmentation on common paths
+TCP_THREADS = 8  # truncated answers asked again over TCP at once
+_TRY_ERRORS = (dns.exception.DNSException, OSError, EOFError)  # how a try can fail
 _FAILED_RCODES = {
     dns.rcode.SERVFAIL: FailureReason.SERVFAIL,
     dns.rcode.REFUSED: FailureReason.REFUSED,
@@ -55,12 +63,12 @@ def resolve_batch(
 ) -> Mapping[Question, Answer]:
     """Every question's answer. dnspython spends about half a millisecond of CPU on each
     question, so a large batch is shared out to one process per core (each with its own
-    event loop and its share of the concurrency); a small one stays in this process."""
+    loop and its share of the concurrency); a small one stays in this process."""
     import os
 
     workers = min(os.cpu_count() or 1, 4)
     if workers < 2 or len(questions) < PARALLEL_QUESTIONS or not _can_fork():
-        return asyncio.run(resolve(questions, servers, lifetime, concurrency))
+        return resolve(questions, servers, lifetime, concurrency)
     import concurrent.futures
     import multiprocessing
 
@@ -69,16 +77,10 @@ def resolve_batch(
     context = multiprocessing.get_context("fork")
     answers: dict[Question, Answer] = {}
     with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        jobs = [pool.submit(_resolve_share, share, servers, lifetime, each) for share in shares]
+        jobs = [pool.submit(resolve, share, servers, lifetime, each) for share in shares]
         for job in jobs:
             answers.update(job.result())
     return answers
-
-
-def _resolve_share(
-    questions: list[Question], servers: Servers, lifetime: float, concurrency: int
-) -> dict[Question, Answer]:
-    return dict(asyncio.run(resolve(questions, servers, lifetime, concurrency)))
 
 
 def _can_fork() -> bool:
@@ -87,133 +89,268 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods()
 
 
-async def resolve(
+def resolve(
     questions: list[Question], servers: Servers, lifetime: float, concurrency: int
-) -> Mapping[Question, Answer]:
+) -> dict[Question, Answer]:
     """An Answer for every question, at most `concurrency` in flight, each within `lifetime`."""
-    limit = asyncio.Semaphore(max(1, concurrency))
-    client = _Client(servers, lifetime)
-
-    async def ask(index: int, question: Question) -> tuple[Question, Answer]:
-        async with limit:
-            return question, await client.ask(question, index)
-
-    results = await asyncio.gather(*(ask(i, q) for i, q in enumerate(questions)))
-    return dict(results)
+    return _Batch(servers, lifetime, max(1, concurrency)).run(questions)
 
 
-class _Client:
-    def __init__(self, servers: Servers, lifetime: float) -> None:
+Outcome = Answer | tuple[dns.name.Name, float]  # an answer, or a CNAME into another zone
+
+
+@dataclass(eq=False)
+class _Ask:
+    """One question on its way: the name asked now (after CNAMEs), the tries so far."""
+
+    question: Question
+    index: int
+    name: dns.name.Name
+    rdtype: dns.rdatatype.RdataType
+    started: float
+    deadline: float
+    seen: set[dns.name.Name]
+    names_asked: int = 1
+    tries: int = 0
+    min_ttl: float | None = None
+    problems: list[Answer] = field(default_factory=list)
+
+
+@dataclass(eq=False)
+class _Try:
+    """One query to one server, over UDP (its socket) or, once truncated, over TCP."""
+
+    ask: _Ask
+    query: dns.message.Message
+    host: str
+    port: int
+    expires: float
+    sock: socket.socket | None = None
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}" if ":" not in self.host else f"[{self.host}]:{self.port}"
+
+
+class _Batch:
+    """The loop: start questions while fewer than `concurrency` are on their way, wait for
+    any socket to be readable or any try to time out, settle what happened."""
+
+    def __init__(self, servers: Servers, lifetime: float, concurrency: int) -> None:
         self.servers = servers
         self.lifetime = lifetime
-        self.backend = dns.asyncbackend.get_default_backend()
+        self.concurrency = concurrency
+        self.answers: dict[Question, Answer] = {}
+        self.selector = selectors.DefaultSelector()
+        self.timers: list[tuple[float, int, _Try]] = []  # (expires, order, try), lazily pruned
+        self.waiting: dict[_Try, None] = {}  # UDP tries in flight
+        self.busy = 0  # questions on their way
+        self.order = 0
+        self.tcp: ThreadPoolExecutor | None = None
+        self.tcp_done: deque[tuple[_Try, Future[dns.message.Message]]] = deque()
+        self.wake_read, self.wake_write = socket.socketpair()
+        self.wake_read.setblocking(False)
+        self.selector.register(self.wake_read, selectors.EVENT_READ, None)
 
-    async def ask(self, question: Question, index: int) -> Answer:
-        """The answer to one question, following CNAMEs into other zones (at most 8)."""
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        deadline = started + self.lifetime
+    def run(self, questions: list[Question]) -> dict[Question, Answer]:
+        pending = deque(enumerate(questions))
+        try:
+            while pending or self.busy:
+                while pending and self.busy < self.concurrency:
+                    index, question = pending.popleft()
+                    self._begin(question, index)
+                if self.busy:
+                    self._wait()
+        finally:
+            for sent in self.waiting:
+                if sent.sock is not None:
+                    sent.sock.close()
+            self.selector.close()
+            self.wake_read.close()
+            self.wake_write.close()
+            if self.tcp is not None:
+                self.tcp.shutdown(wait=True)
+        return self.answers
+
+    def _begin(self, question: Question, index: int) -> None:
         try:
             name = dns.name.from_text(question[0])
             rdtype = dns.rdatatype.from_text(question[1])
         except dns.exception.DNSException as exc:
-            return failure(FailureReason.BAD_ANSWER, f"cannot ask `{question[0]}`: {exc}")
-        seen = {name}
-        min_ttl: float | None = None
-        for _ in range(MAX_REFERRALS):
-            outcome = await self._ask_servers(name, rdtype, index, started, deadline)
-            if isinstance(outcome, Answer):
-                if min_ttl is not None and min_ttl < outcome.ttl:
-                    outcome = Answer(
-                        outcome.kind, outcome.records, outcome.error, min_ttl, outcome.reason
-                    )
-                return outcome
-            target, ttl = outcome
-            min_ttl = ttl if min_ttl is None else min(min_ttl, ttl)
-            if target in seen:
-                return failure(FailureReason.CNAME_LOOP, f"CNAME loop through `{_text(target)}`")
-            seen.add(target)
-            name = target
-        return failure(FailureReason.CNAME_CHAIN, f"more than {MAX_REFERRALS} CNAMEs in a row")
+            reason = f"cannot ask `{question[0]}`: {exc}"
+            self.answers[question] = failure(FailureReason.BAD_ANSWER, reason)
+            return
+        now = time.monotonic()
+        self.busy += 1
+        self._next_try(_Ask(question, index, name, rdtype, now, now + self.lifetime, {name}))
 
-    async def _ask_servers(
-        self,
-        name: dns.name.Name,
-        rdtype: dns.rdatatype.RdataType,
-        index: int,
-        started: float,
-        deadline: float,
-    ) -> Answer | tuple[dns.name.Name, float]:
-        """At most `attempts` x servers tries, until one gives a usable answer."""
-        loop = asyncio.get_running_loop()
+    def _next_try(self, ask: _Ask) -> None:
+        """Send the next try of `ask` (at most `attempts` x servers), or give its answer."""
         addresses = self.servers.addresses
-        first = index % len(addresses) if self.servers.rotate else 0
-        problems: list[Answer] = []
-        for attempt in range(self.servers.attempts * len(addresses)):
-            remaining = deadline - loop.time()
+        first = ask.index % len(addresses) if self.servers.rotate else 0
+        while ask.tries < self.servers.attempts * len(addresses):
+            now = time.monotonic()
+            remaining = ask.deadline - now
             if remaining <= 0.001:
                 break
-            server = addresses[(first + attempt) % len(addresses)]
-            outcome = await self._exchange(
-                name, rdtype, server, min(self.servers.try_timeout, remaining), deadline
+            host, port = addresses[(first + ask.tries) % len(addresses)]
+            ask.tries += 1
+            query = dns.message.make_query(
+                ask.name,
+                ask.rdtype,
+                use_edns=0 if self.servers.edns else False,
+                payload=EDNS_PAYLOAD,
             )
-            if isinstance(outcome, Answer) and outcome.failed:
-                problems.append(outcome)
-                continue
-            return outcome
-        return _summary(problems, loop.time() - started)
-
-    async def _exchange(
-        self,
-        name: dns.name.Name,
-        rdtype: dns.rdatatype.RdataType,
-        server: tuple[str, int],
-        timeout: float,
-        deadline: float,
-    ) -> Answer | tuple[dns.name.Name, float]:
-        """One try at one server: UDP, then TCP once if the answer is truncated."""
-        host, port = server
-        where = f"{host}:{port}" if ":" not in host else f"[{host}]:{port}"
-        query = dns.message.make_query(
-            name, rdtype, use_edns=0 if self.servers.edns else False, payload=EDNS_PAYLOAD
-        )
-        try:
+            sent = _Try(ask, query, host, port, now + min(self.servers.try_timeout, remaining))
             try:
-                response = await self._udp(query, host, port, timeout)
-            except dns.message.Truncated:
-                remaining = max(0.05, deadline - asyncio.get_running_loop().time())
-                response = await dns.asyncquery.tcp(query, host, remaining, port)
-        except dns.exception.Timeout:
-            return failure(FailureReason.TIMEOUT, f"no answer from {where}")
-        except ConnectionRefusedError:
-            return failure(FailureReason.NETWORK, f"connection refused by {where}")
-        except (OSError, EOFError) as exc:
-            detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-            return failure(FailureReason.NETWORK, f"network error asking {where}: {detail}")
-        except dns.exception.DNSException as exc:
-            return failure(FailureReason.BAD_ANSWER, f"unusable answer from {where}: {exc}")
-        return _interpret(response, where)
+                self._send(sent)
+            except _TRY_ERRORS as exc:
+                if sent.sock is not None:
+                    sent.sock.close()
+                ask.problems.append(_failed(exc, sent.where))
+                continue
+            return
+        self._finish(ask, _summary(ask.problems, time.monotonic() - ask.started))
 
-    async def _udp(
-        self, query: dns.message.Message, host: str, port: int, timeout: float
-    ) -> dns.message.Message:
-        """A query over a socket of its own, connected to the server: a fresh source port,
-        answers only from that server, and the operating system's `connection refused`."""
-        family = dns.inet.af_for_address(host.split("%")[0])
-        sock = await self.backend.make_socket(  # type: ignore[no-untyped-call]
-            family, socket.SOCK_DGRAM, 0, None, (host, port)
-        )
-        async with sock:
-            return await dns.asyncquery.udp(
-                query,
-                host,
-                timeout,
-                port,
+    def _send(self, sent: _Try) -> None:
+        """A socket of its own, connected to the server: a fresh source port, answers only
+        from that server, and the operating system's `connection refused`."""
+        family = dns.inet.af_for_address(sent.host.split("%")[0])
+        sent.sock = sock = socket.socket(family, socket.SOCK_DGRAM)
+        sock.setblocking(False)
+        sock.connect((sent.host, sent.port))
+        dns.query.send_udp(sock, sent.query, None, sent.expires)
+        self.selector.register(sock, selectors.EVENT_READ, sent)
+        self.waiting[sent] = None
+        self.order += 1
+        heapq.heappush(self.timers, (sent.expires, self.order, sent))
+
+    def _wait(self) -> None:
+        while self.timers and self.timers[0][2] not in self.waiting:
+            heapq.heappop(self.timers)  # answered already
+        timeout = None
+        if self.timers:
+            timeout = max(0.0, self.timers[0][0] - time.monotonic())
+        for key, _ in self.selector.select(timeout):
+            if key.data is None:
+                self._tcp_answers()
+            elif key.data in self.waiting:
+                self._receive(key.data)
+        now = time.monotonic()
+        while self.timers and self.timers[0][0] <= now:
+            _, _, sent = heapq.heappop(self.timers)
+            if sent in self.waiting:
+                self._drop(sent)
+                timed_out = failure(FailureReason.TIMEOUT, f"no answer from {sent.where}")
+                self._settle(sent.ask, timed_out)
+
+    def _receive(self, sent: _Try) -> None:
+        """Read what the socket holds: an answer to this query settles the try; anything
+        else (another id, another question, a message that does not parse) is skipped and
+        the socket waits on."""
+        assert sent.sock is not None
+        try:
+            response, _, _ = dns.query.receive_udp(
+                sent.sock,
+                None,
+                0.0,  # never wait here: once the socket is drained, the loop waits
                 ignore_unexpected=True,
                 raise_on_truncation=True,
-                sock=sock,
                 ignore_errors=True,
+                query=sent.query,
             )
+        except dns.exception.Timeout:
+            return  # nothing usable yet
+        except dns.message.Truncated:
+            self._drop(sent)
+            self._ask_tcp(sent)
+            return
+        except _TRY_ERRORS as exc:
+            self._drop(sent)
+            self._settle(sent.ask, _failed(exc, sent.where))
+            return
+        self._drop(sent)
+        self._settle(sent.ask, _interpret(response, sent.where))
+
+    def _drop(self, sent: _Try) -> None:
+        del self.waiting[sent]
+        if sent.sock is not None:
+            self.selector.unregister(sent.sock)
+            sent.sock.close()
+
+    def _ask_tcp(self, sent: _Try) -> None:
+        """The truncated question again over TCP, in a thread; the loop hears when done."""
+        if self.tcp is None:
+            self.tcp = ThreadPoolExecutor(TCP_THREADS, thread_name_prefix="aligncheck-tcp")
+        timeout = max(0.05, sent.ask.deadline - time.monotonic())
+        job = self.tcp.submit(dns.query.tcp, sent.query, sent.host, timeout, sent.port)
+
+        def done(finished: Future[dns.message.Message]) -> None:
+            self.tcp_done.append((sent, finished))
+            self.wake_write.send(b"\0")
+
+        job.add_done_callback(done)
+
+    def _tcp_answers(self) -> None:
+        try:
+            while self.wake_read.recv(512):
+                pass
+        except BlockingIOError:
+            pass
+        while self.tcp_done:
+            sent, finished = self.tcp_done.popleft()
+            try:
+                outcome: Outcome = _interpret(finished.result(), sent.where)
+            except _TRY_ERRORS as exc:
+                outcome = _failed(exc, sent.where)
+            self._settle(sent.ask, outcome)
+
+    def _settle(self, ask: _Ask, outcome: Outcome) -> None:
+        """A try's outcome: a failure tries on; an alias into another zone is asked next
+        (at most 8, never twice); an answer is the question's."""
+        if isinstance(outcome, Answer):
+            if outcome.failed:
+                ask.problems.append(outcome)
+                self._next_try(ask)
+                return
+            if ask.min_ttl is not None and ask.min_ttl < outcome.ttl:
+                outcome = Answer(
+                    outcome.kind, outcome.records, outcome.error, ask.min_ttl, outcome.reason
+                )
+            self._finish(ask, outcome)
+            return
+        target, ttl = outcome
+        ask.min_ttl = ttl if ask.min_ttl is None else min(ask.min_ttl, ttl)
+        if target in ask.seen:
+            loop = failure(FailureReason.CNAME_LOOP, f"CNAME loop through `{_text(target)}`")
+            self._finish(ask, loop)
+            return
+        if ask.names_asked >= MAX_REFERRALS:
+            chain = f"more than {MAX_REFERRALS} CNAMEs in a row"
+            self._finish(ask, failure(FailureReason.CNAME_CHAIN, chain))
+            return
+        ask.seen.add(target)
+        ask.name = target
+        ask.names_asked += 1
+        ask.tries = 0
+        ask.problems = []
+        self._next_try(ask)
+
+    def _finish(self, ask: _Ask, answer: Answer) -> None:
+        self.answers[ask.question] = answer
+        self.busy -= 1
+
+
+def _failed(exc: BaseException, where: str) -> Answer:
+    """The failure an exception of a try stands for."""
+    if isinstance(exc, dns.exception.Timeout):
+        return failure(FailureReason.TIMEOUT, f"no answer from {where}")
+    if isinstance(exc, ConnectionRefusedError):
+        return failure(FailureReason.NETWORK, f"connection refused by {where}")
+    if isinstance(exc, OSError | EOFError):
+        detail = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        return failure(FailureReason.NETWORK, f"network error asking {where}: {detail}")
+    return failure(FailureReason.BAD_ANSWER, f"unusable answer from {where}: {exc}")
 
 
 def _interpret(response: dns.message.Message, where: str) -> Answer | tuple[dns.name.Name, float]:
