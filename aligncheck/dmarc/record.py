@@ -6,6 +6,7 @@ reading of `p`/`sp`/`np` and `t` is done by `Record.policy(model)`.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -152,6 +153,7 @@ def _one_edit(written: str, known: str) -> bool:
     return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
 
 
+@functools.lru_cache(maxsize=8192)  # the same record is read by every round and rule
 def parse(text: str) -> Record:
     """Parse a DMARC record (the caller has checked `is_dmarc(text)`)."""
     problems: list[str] = []

@@ -6,6 +6,7 @@ grammar (a receiver's `permerror`).
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -97,6 +98,7 @@ class SpfRecord:
         return any(m.name == "all" for m in self.mechanisms)
 
 
+@functools.lru_cache(maxsize=8192)  # the same record is read by every round and rule
 def parse(text: str) -> SpfRecord:
     """The terms of a selected SPF record; SpfSyntaxError for anything outside the grammar."""
     rest = text[6:]
