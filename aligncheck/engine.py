@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
-from aligncheck import suppressions
+from aligncheck import parallel, suppressions
 from aligncheck.findings import Finding, Pos, Problem, Report, SendOutcome
 from aligncheck.plan import RunPlan
 from aligncheck.rules import DNS_CODES, DNS_GROUPS, RULES, SEND_GROUPS, codes_of
@@ -205,11 +205,6 @@ def _located(
     ]
 
 
-def _check_chunk(chunk: tuple[list[Target], Settings]) -> list[FileResult | None]:
-    targets, settings = chunk
-    return [check_file(target, settings) for target in targets]
-
-
 PARALLEL_FILES = 200  # below this, starting worker processes costs more than it saves
 
 
@@ -217,29 +212,16 @@ def check_files(
     targets: Sequence[Target], settings: Settings, stdin: BinaryIO | None = None
 ) -> list[FileResult]:
     """check_file over every target; a large run uses a worker process per core."""
-    workers = min(os.cpu_count() or 1, 8)
     files = [t for t in targets if t.path != "-"]
-    results: list[FileResult | None] = []
-    if workers > 1 and len(files) >= PARALLEL_FILES and _can_fork():
-        import concurrent.futures
-        import multiprocessing
+    processes = parallel.workers(len(files), PARALLEL_FILES)
 
-        size = max(1, len(files) // (workers * 4))
-        chunks = [(files[i : i + size], settings) for i in range(0, len(files), size)]
-        context = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-            for chunk_results in pool.map(_check_chunk, chunks):
-                results.extend(chunk_results)
-    else:
-        results.extend(check_file(target, settings) for target in files)
+    def check_chunk(chunk: Sequence[Target]) -> list[FileResult | None]:
+        return [check_file(target, settings) for target in chunk]
+
+    chunks = parallel.split(files, processes * 4)
+    results = [r for found in parallel.share_out(check_chunk, chunks, processes) for r in found]
     results.extend(check_file(target, settings, stdin) for target in targets if target.path == "-")
     return [result for result in results if result is not None]
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def gather_sends(paths: Sequence[str], settings: Settings) -> tuple[list[DnsSend], list[str]]:
@@ -322,15 +304,33 @@ def ask_dns(
     *,
     cache: bool | None = None,
 ) -> AnswerTable:
+    """Every answer the groups need (see `dns_rounds`)."""
+    return dns_rounds(domains, models, settings, groups, cache=cache)[0]
+
+
+def dns_rounds(
+    domains: Domains,
+    models: Sequence[str],
+    settings: Settings,
+    groups: Sequence[DnsGroup] = DNS_GROUPS,
+    *,
+    cache: bool | None = None,
+) -> tuple[AnswerTable, DnsRun | None]:
     """Every answer the groups need, in rounds: first every question known from the domains
     (DMARC walks, MX, SPF records), then the questions that depend on those answers (A/AAAA
     for an MX-less envelope domain, author existence for RFC 9989's `np`, the next level of
     SPF includes, ...) until nothing new is asked. Each round asks all its questions at once,
-    so the depth of the dependencies, not the number of domains, sets the latency."""
+    so the depth of the dependencies, not the number of domains, sets the latency.
+
+    Also the DnsRun of the round that asked nothing new: its answers are all there are, so
+    the state the groups kept while looking for questions (discoveries, SPF trees and
+    check_host() results) is what judging the sends needs, already made. None when the
+    rounds ran out first."""
     from aligncheck.resolver import AnswerTable, ResolverConfig, resolve_all, resolve_until
+    from aligncheck.rules.context import DnsRun
 
     if not domains or not groups:
-        return AnswerTable()
+        return AnswerTable(), None
     config = ResolverConfig(
         settings.nameservers,
         settings.dns_timeout,
@@ -339,11 +339,17 @@ def ask_dns(
     )
     first = {q for group in groups for q in group.questions(domains, models, settings)}
     table = resolve_all(first, config)
+    complete: list[DnsRun] = []
 
     def followups(answers: AnswerTable) -> set[Question]:
-        return {q for g in groups for q in g.followups(answers, domains, models, settings)}
+        run = DnsRun(answers, tuple(models), settings)
+        asked = {q for g in groups for q in g.followups(run, domains)}
+        if asked <= answers.answers.keys():
+            complete.append(run)
+        return asked
 
-    return resolve_until(followups, config, table)
+    table = resolve_until(followups, config, table)
+    return table, complete[-1] if complete else None
 
 
 def snapshot_answers(sends: Sequence[DnsSend], settings: Settings) -> AnswerTable:
@@ -354,17 +360,21 @@ def snapshot_answers(sends: Sequence[DnsSend], settings: Settings) -> AnswerTabl
     return ask_dns(Domains.of(sends), ORG_MODELS, settings, cache=False)
 
 
-def gather_answers(
+def gather_run(
     sends: Sequence[DnsSend], settings: Settings, groups: Sequence[DnsGroup]
-) -> AnswerTable:
-    """Answers from the snapshot when one is given (no network at all), else live DNS."""
+) -> tuple[AnswerTable, DnsRun]:
+    """The answers the sends are judged with, from the snapshot when one is given (no
+    network at all), else from live DNS; and the DnsRun reading them (live: with the state
+    their last round already made)."""
     from aligncheck.resolver import snapshot
+    from aligncheck.rules.context import DnsRun, Domains
 
+    models = models_in_force(settings.model)
     if settings.snapshot is not None:
-        return snapshot.load(settings.snapshot)
-    from aligncheck.rules.context import Domains
-
-    return ask_dns(Domains.of(sends), models_in_force(settings.model), settings, groups)
+        table = snapshot.load(settings.snapshot)
+        return table, DnsRun(table, models, settings)
+    table, run = dns_rounds(Domains.of(sends), models, settings, groups)
+    return table, run if run is not None else DnsRun(table, models, settings)
 
 
 def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | None = None) -> Report:
@@ -382,11 +392,8 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
     if groups and settings.offline:
         notes.append(f"offline: DNS rules skipped ({', '.join(DNS_CODES)})")
     elif groups and sends:
-        answers = gather_answers(sends, settings, groups)
+        answers, dns_run = gather_run(sends, settings, groups)
         queries = answers.queries_sent
-        from aligncheck.rules.context import DnsRun
-
-        dns_run = DnsRun(answers, models_in_force(settings.model), settings)
         for send in sends:
             for group in groups:
                 problems = group.check(send, dns_run)

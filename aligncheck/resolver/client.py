@@ -62,31 +62,21 @@ def resolve_batch(
     questions: list[Question], servers: Servers, lifetime: float, concurrency: int
 ) -> Mapping[Question, Answer]:
     """Every question's answer. dnspython spends about half a millisecond of CPU on each
-    question, so a large batch is shared out to one process per core (each with its own
-    loop and its share of the concurrency); a small one stays in this process."""
-    import os
+    question, so a large batch is shared out to one process per core (at most 4, each with
+    its own loop and its share of the concurrency); a small one stays in this process."""
+    from aligncheck import parallel
 
-    workers = min(os.cpu_count() or 1, 4)
-    if workers < 2 or len(questions) < PARALLEL_QUESTIONS or not _can_fork():
-        return resolve(questions, servers, lifetime, concurrency)
-    import concurrent.futures
-    import multiprocessing
+    processes = min(parallel.workers(len(questions), PARALLEL_QUESTIONS), 4)
+    shares = [questions[i::processes] for i in range(processes)]
+    each = max(1, concurrency // processes)
 
-    shares = [questions[i::workers] for i in range(workers)]
-    each = max(1, concurrency // workers)
-    context = multiprocessing.get_context("fork")
+    def ask(share: list[Question]) -> dict[Question, Answer]:
+        return resolve(share, servers, lifetime, each)
+
     answers: dict[Question, Answer] = {}
-    with concurrent.futures.ProcessPoolExecutor(workers, mp_context=context) as pool:
-        jobs = [pool.submit(resolve, share, servers, lifetime, each) for share in shares]
-        for job in jobs:
-            answers.update(job.result())
+    for found in parallel.share_out(ask, shares, processes):
+        answers.update(found)
     return answers
-
-
-def _can_fork() -> bool:
-    import multiprocessing
-
-    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def resolve(

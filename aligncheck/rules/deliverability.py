@@ -43,12 +43,10 @@ def questions(domains: Domains, models: Sequence[str], settings: Settings) -> It
         yield domain, "MX"
 
 
-def followups(
-    lookup: Lookup, domains: Domains, models: Sequence[str], settings: Settings
-) -> Iterator[Question]:
+def followups(run: DnsRun, domains: Domains) -> Iterator[Question]:
     """Second round: A and AAAA, only where MX gave no data (the implicit MX)."""
     for domain in domains.envelopes:
-        answer = lookup.answer(domain, "MX")
+        answer = run.lookup.answer(domain, "MX")
         if answer is not None and answer.kind == "nodata":
             yield domain, "A"
             yield domain, "AAAA"

@@ -15,7 +15,7 @@ from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:
     from aligncheck.dkim.key import KeyRecord
-    from aligncheck.resolver import Lookup, Question
+    from aligncheck.resolver import Question
     from aligncheck.rules.context import DnsRun, Domains
     from aligncheck.send import DnsSend
     from aligncheck.settings import Settings
@@ -152,9 +152,7 @@ def questions(domains: Domains, models: Sequence[str], settings: Settings) -> It
         yield name, "TXT"
 
 
-def followups(
-    lookup: Lookup, domains: Domains, models: Sequence[str], settings: Settings
-) -> Iterator[Question]:
+def followups(run: DnsRun, domains: Domains) -> Iterator[Question]:
     return iter(())
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from aligncheck.findings import Problem
-    from aligncheck.resolver import Lookup, Question
+    from aligncheck.resolver import Question
     from aligncheck.rules.base import Rule
     from aligncheck.rules.context import DnsRun, Domains
     from aligncheck.send import DnsSend, Send
@@ -32,9 +32,10 @@ class DnsGroup(Protocol):
         self, domains: Domains, models: Sequence[str], settings: Settings
     ) -> Iterable[Question]: ...
 
-    def followups(
-        self, lookup: Lookup, domains: Domains, models: Sequence[str], settings: Settings
-    ) -> Iterable[Question]: ...
+    def followups(self, run: DnsRun, domains: Domains) -> Iterable[Question]:
+        """The questions that depend on the answers so far (`run` reads them; the state
+        it keeps is the judging's own when this round asks nothing new)."""
+        ...
 
     def check(self, send: DnsSend, run: DnsRun) -> Iterable[Problem]: ...
 

@@ -237,14 +237,12 @@ def questions(domains: Domains, models: Sequence[str], settings: Settings) -> It
         yield from dmarc_questions(model, set(domains.authors), others, settings.psl_private)
 
 
-def followups(
-    lookup: Lookup, domains: Domains, models: Sequence[str], settings: Settings
-) -> Iterator[Question]:
+def followups(run: DnsRun, domains: Domains) -> Iterator[Question]:
     """Whether an author name exists, where RFC 9989's `np` depends on it."""
     from aligncheck.dmarc.discovery import followups as dmarc_followups
 
-    for model in models:
-        yield from dmarc_followups(model, lookup, set(domains.authors))
+    for model in run.models:
+        yield from dmarc_followups(model, run.lookup, set(domains.authors))
 
 
 def _context(run: DnsRun) -> DnsContext:

@@ -14,7 +14,7 @@ from aligncheck.rules.base import Rule, about
 from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:
-    from aligncheck.resolver import Lookup, Question
+    from aligncheck.resolver import Question
     from aligncheck.rules.context import DnsRun, Domains
     from aligncheck.send import DnsSend
     from aligncheck.settings import Settings
@@ -292,15 +292,11 @@ def questions(domains: Domains, models: Sequence[str], settings: Settings) -> It
         yield from questions_of(domain)
 
 
-def followups(
-    lookup: Lookup, domains: Domains, models: Sequence[str], settings: Settings
-) -> Iterator[Question]:
+def followups(run: DnsRun, domains: Domains) -> Iterator[Question]:
     """The next level of every aligned MAIL FROM domain's tree, and what check_host() of
     its known hosts needs: asked in rounds until nothing is missing."""
-    from aligncheck.rules.context import DnsRun
     from aligncheck.spf.evaluate import NeedAnswers
 
-    run = DnsRun(lookup, tuple(models), settings)
     missing: set[Question] = set()
     seen: set[tuple[object, ...]] = set()
     for send in domains.sends:

@@ -1,0 +1,73 @@
+"""Work shared out to one forked process per core.
+
+Reading files, asking a large DNS batch and judging many sends are each shared out the same
+way: the shares are left in this module before the processes fork, so each child inherits
+them (nothing is pickled on the way in, however large the DNS answers or sends); only what
+each share gives back is pickled. Where fork is not available, or the work is too small to pay
+for starting processes, the shares run here, one after another.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_WORKERS = 8
+
+_inherited: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def workers(size: int, threshold: int) -> int:
+    """How many processes `size` pieces of work get: one per core, or 1 (this process) below
+    `threshold`, on one core, or where processes cannot be forked."""
+    cores = min(os.cpu_count() or 1, MAX_WORKERS)
+    if cores < 2 or size < threshold or not _can_fork():
+        return 1
+    return cores
+
+
+def split(items: Sequence[T], shares: int) -> list[Sequence[T]]:
+    """`items` in at most `shares` runs of consecutive items, as even as can be."""
+    count = max(1, min(shares, len(items)))
+    size, extra = divmod(len(items), count)
+    runs: list[Sequence[T]] = []
+    start = 0
+    for i in range(count):
+        end = start + size + (1 if i < extra else 0)
+        runs.append(items[start:end])
+        start = end
+    return runs
+
+
+def share_out(function: Callable[[T], R], shares: Sequence[T], processes: int) -> list[R]:
+    """`function` over every share, in order: in `processes` forked processes (each share
+    inherited, not pickled), or here when `processes` is 1."""
+    if processes < 2 or len(shares) < 2:
+        return [function(share) for share in shares]
+    import concurrent.futures
+    import multiprocessing
+
+    global _inherited
+    _inherited = (function, shares)
+    try:
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
+            return list(pool.map(_run_share, range(len(shares))))
+    finally:
+        _inherited = None
+
+
+def _run_share(index: int) -> Any:
+    assert _inherited is not None, "a share runs only in a process forked by share_out"
+    function, shares = _inherited
+    return function(shares[index])
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
