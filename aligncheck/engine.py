@@ -296,18 +296,6 @@ def check_send(send: Mapping[str, Any], settings: Settings | None = None) -> lis
     return list(_judge([result], settings).findings)
 
 
-def ask_dns(
-    domains: Domains,
-    models: Sequence[str],
-    settings: Settings,
-    groups: Sequence[DnsGroup] = DNS_GROUPS,
-    *,
-    cache: bool | None = None,
-) -> AnswerTable:
-    """Every answer the groups need (see `dns_rounds`)."""
-    return dns_rounds(domains, models, settings, groups, cache=cache)[0]
-
-
 def dns_rounds(
     domains: Domains,
     models: Sequence[str],
@@ -357,7 +345,7 @@ def snapshot_answers(sends: Sequence[DnsSend], settings: Settings) -> AnswerTabl
     models, for a snapshot any run can use."""
     from aligncheck.rules.context import Domains
 
-    return ask_dns(Domains.of(sends), ORG_MODELS, settings, cache=False)
+    return dns_rounds(Domains.of(sends), ORG_MODELS, settings, cache=False)[0]
 
 
 def gather_run(

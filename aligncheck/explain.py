@@ -87,12 +87,12 @@ def explain(
 def answers_for(send: DnsSend, settings: Settings) -> AnswerTable:
     """Every answer `explain` shows, asked once: from the snapshot, else in the rounds of a
     check of this one send (DMARC, SPF, DKIM)."""
-    from aligncheck.engine import ask_dns
+    from aligncheck.engine import dns_rounds
     from aligncheck.rules.context import Domains
 
     if settings.snapshot is not None:
         return snapshot.load(settings.snapshot)
-    return ask_dns(Domains.of([send]), models_in_force(settings.model), settings)
+    return dns_rounds(Domains.of([send]), models_in_force(settings.model), settings)[0]
 
 
 def _one(
