@@ -206,6 +206,7 @@ def _located(
 
 
 PARALLEL_FILES = 200  # below this, starting worker processes costs more than it saves
+PARALLEL_SENDS = 2000  # the same for judging sends against DNS answers
 
 
 def check_files(
@@ -382,11 +383,7 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
     elif groups and sends:
         answers, dns_run = gather_run(sends, settings, groups)
         queries = answers.queries_sent
-        for send in sends:
-            for group in groups:
-                problems = group.check(send, dns_run)
-                run.add(send.path, problems, DNS_CHECKS[id(group)], send.index, send.line)
-        outcomes = _outcomes(sends, dns_run)
+        run.findings, outcomes = _judge_sends(files, len(sends), dns_run, groups)
     dns_ran = bool(groups) and not settings.offline
 
     def ran(prefix: str) -> bool:
@@ -421,6 +418,33 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
     if inspect is not None:
         inspect(settings, sends, dns_run, report)
     return report
+
+
+def _judge_sends(
+    files: Sequence[FileResult], sends: int, dns_run: DnsRun, groups: Sequence[DnsGroup]
+) -> tuple[list[Finding], list[SendOutcome]]:
+    """The DNS groups' findings and the outcome of every send. A large run is judged by a
+    worker process per core, each with a share of the files (every finding reported once per
+    file stays within one share) and a copy of the run's state as the DNS rounds left it."""
+    processes = parallel.workers(sends, PARALLEL_SENDS)
+
+    def judge(share: Sequence[FileResult]) -> tuple[list[Finding], list[SendOutcome]]:
+        run = _Run(Decider(dns_run.settings))
+        share_sends = [send for result in share for send in result.sends]
+        for send in share_sends:
+            for group in groups:
+                problems = group.check(send, dns_run)
+                run.add(send.path, problems, DNS_CHECKS[id(group)], send.index, send.line)
+        return run.findings, _outcomes(share_sends, dns_run)
+
+    findings: list[Finding] = []
+    outcomes: list[SendOutcome] = []
+    for share_findings, share_outcomes in parallel.share_out(
+        judge, parallel.split(files, processes), processes
+    ):
+        findings.extend(share_findings)
+        outcomes.extend(share_outcomes)
+    return findings, outcomes
 
 
 def _outcomes(sends: Sequence[DnsSend], dns_run: DnsRun) -> list[SendOutcome]:

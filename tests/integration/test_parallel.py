@@ -1,9 +1,10 @@
-"""Work shared out to forked processes gives what one process gives: reading files (check
-and audit), a DNS batch. The thresholds are lowered so the small examples are
+"""Work shared out to forked processes gives what one process gives: reading files, a DNS
+batch, judging sends (check and audit). The thresholds are lowered so the small examples are
 shared out, and the processes counted so a silent fall-back to one process cannot pass."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ def share_everything(patch: pytest.MonkeyPatch) -> list[int]:
     patch.setattr(parallel.os, "cpu_count", lambda: 2)
     patch.setattr(parallel, "share_out", counting)
     patch.setattr(engine, "PARALLEL_FILES", 1)
+    patch.setattr(engine, "PARALLEL_SENDS", 1)
     patch.setattr(dns_client, "PARALLEL_QUESTIONS", 1)
     return calls
 
@@ -69,10 +71,37 @@ def test_shared_out_runs_report_what_one_process_reports(
     with monkeypatch.context() as patch:
         calls = share_everything(patch)
         shared = run(capsys, *command)
-    assert calls == [2]  # the files, over two processes
+    assert calls == [2, 2]  # the files, then the sends, each over two processes
     assert shared == alone
     assert alone[0] == 1  # the examples hold errors
     assert "AC301" in alone[1]
+
+
+def test_a_live_run_shared_out_judges_as_one_process_from_the_snapshot(
+    nsd: NsdServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files, every DNS batch and the sends (with the state the last DNS round made) shared
+    out: the report is the snapshot's, judged in one process."""
+    nsd.serve({".": zone_file_records(EXAMPLES / "dns" / "examples.zone")})
+    alone = run(capsys, "check", "--format", "json", "--snapshot", str(SNAPSHOT), "examples/")
+    with monkeypatch.context() as patch:
+        calls = share_everything(patch)
+        live = run(
+            capsys,
+            "check",
+            "--format",
+            "json",
+            "--nameserver",
+            nsd.address,
+            "--no-cache",
+            "examples/",
+        )
+    assert calls[0] == calls[-1] == 2 and len(calls) >= 3  # files, DNS rounds, sends
+    documents = [json.loads(out) for _, out in (alone, live)]
+    for document in documents:
+        document.pop("summary")  # the live run counts the questions it sent
+    assert documents[0] == documents[1]
+    assert alone[0] == live[0] == 1
 
 
 def test_a_dns_batch_shared_out_gets_the_answers_one_process_gets(
