@@ -440,7 +440,7 @@ def _judge_sends(
     findings: list[Finding] = []
     outcomes: list[SendOutcome] = []
     for share_findings, share_outcomes in parallel.share_out(
-        judge, parallel.split(files, processes), processes
+        judge, parallel.split(files, processes * 4), processes
     ):
         findings.extend(share_findings)
         outcomes.extend(share_outcomes)

@@ -3,12 +3,15 @@
 Reading files, asking a large DNS batch and judging many sends are each shared out the same
 way: the shares are left in this module before the processes fork, so each child inherits
 them (nothing is pickled on the way in, however large the DNS answers or sends); only what
-each share gives back is pickled. Where fork is not available, or the work is too small to pay
+each share gives back is pickled. Objects alive at the fork are frozen out of the garbage
+collector meanwhile: a child's collection would otherwise write to every inherited object and
+so copy the parent's whole heap. Where fork is not available, or the work is too small to pay
 for starting processes, the shares run here, one after another.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -53,11 +56,13 @@ def share_out(function: Callable[[T], R], shares: Sequence[T], processes: int) -
 
     global _inherited
     _inherited = (function, shares)
+    gc.freeze()  # the children's collections leave inherited objects (and their pages) alone
     try:
         context = multiprocessing.get_context("fork")
         with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
             return list(pool.map(_run_share, range(len(shares))))
     finally:
+        gc.unfreeze()
         _inherited = None
 
 
