@@ -328,10 +328,12 @@ def dns_rounds(
     )
     first = {q for group in groups for q in group.questions(domains, models, settings)}
     table = resolve_all(first, config)
+    runs: list[DnsRun] = []
     complete: list[DnsRun] = []
 
     def followups(answers: AnswerTable) -> set[Question]:
-        run = DnsRun(answers, tuple(models), settings)
+        run = runs[-1].next_round(answers) if runs else DnsRun(answers, tuple(models), settings)
+        runs.append(run)
         asked = {q for g in groups for q in g.followups(run, domains)}
         if asked <= answers.answers.keys():
             complete.append(run)

@@ -56,3 +56,15 @@ class DnsRun:
             found = self.state[owner] = make()
         assert isinstance(found, kind)
         return found
+
+    def next_round(self, lookup: Lookup) -> DnsRun:
+        """A run over the grown answers of the next round of questions, carrying the
+        state that no missing answer decided: each group's kept state that has a
+        `settled(lookup)` gives it (results made only from answers there were); the rest
+        starts afresh."""
+        carried = {}
+        for owner, kept in self.state.items():
+            settled = getattr(kept, "settled", None)
+            if settled is not None:
+                carried[owner] = settled(lookup)
+        return DnsRun(lookup, self.models, self.settings, carried)

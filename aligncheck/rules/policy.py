@@ -214,6 +214,16 @@ class DnsContext:
         strict = self.require_strict and tag == "aspf"
         return align(discovery, domain, self._org_of, tag=tag, require_strict=strict)
 
+    def settled(self, lookup: Lookup) -> DnsContext:
+        """What the next round (reading `lookup`) keeps: the discoveries made (a discovery
+        reads every answer through `needed`, so a missing one is a Failure, made again)."""
+        from aligncheck.dmarc.discovery import Discovery
+
+        kept: dict[tuple[str, str], Discovery | Failure] = {
+            key: found for key, found in self._discoveries.items() if isinstance(found, Discovery)
+        }
+        return DnsContext(lookup, self.models, self.psl_private, self.require_strict, kept)
+
     def first_time(self, path: str, domain: str) -> bool:
         key = ("AC5xx", path, domain)
         if not self.not_yet(key):

@@ -14,7 +14,7 @@ from aligncheck.rules.base import Rule, about
 from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:
-    from aligncheck.resolver import Question
+    from aligncheck.resolver import Lookup, Question
     from aligncheck.rules.context import DnsRun, Domains
     from aligncheck.send import DnsSend
     from aligncheck.settings import Settings
@@ -250,6 +250,12 @@ class SpfState:
     outcomes: dict[tuple[str, str, str], Outcome] = field(default_factory=dict)
     reported: set[tuple[str, str]] = field(default_factory=set)
     aligned: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+
+    def settled(self, lookup: Lookup) -> SpfState:
+        """What the next round keeps (its answers hold these ones): trees, check_host()
+        results and alignments are stored only once every answer they read was there
+        (NeedAnswers and failures are not)."""
+        return SpfState(dict(self.trees), dict(self.outcomes), set(), dict(self.aligned))
 
 
 def first_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:

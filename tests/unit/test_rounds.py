@@ -1,0 +1,73 @@
+"""State carried from one round of DNS questions to the next: what the answers so far decided
+is kept, what a missing answer decided is made again once the answer is there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aligncheck.dmarc.discovery import Discovery
+from aligncheck.engine import gather_sends
+from aligncheck.resolver import Answer, AnswerTable, Failure
+from aligncheck.rules import spf
+from aligncheck.rules.context import DnsRun
+from aligncheck.rules.policy import discovery
+from aligncheck.settings import Settings
+from aligncheck.spf.evaluate import NeedAnswers
+
+MODELS = ("rfc9989",)
+
+
+def txt(*records: str) -> Answer:
+    return Answer("records", records, ttl=300)
+
+
+def test_a_discovery_is_carried_and_one_a_missing_answer_failed_is_made_again() -> None:
+    table = AnswerTable(
+        {
+            ("_dmarc.policy.brand.example", "TXT"): txt("v=DMARC1; p=reject"),
+            ("_dmarc.bare.brand.example", "TXT"): Answer("nxdomain", ttl=300),
+            ("_dmarc.brand.example", "TXT"): txt("v=DMARC1; p=none; np=reject"),
+            ("_dmarc.example", "TXT"): Answer("nxdomain", ttl=300),
+        }
+    )
+    first = DnsRun(table, MODELS, Settings())
+    made = discovery(first, "rfc9989", "policy.brand.example")
+    assert isinstance(made, Discovery)
+    missing = discovery(first, "rfc9989", "bare.brand.example")  # np: does it exist?
+    assert isinstance(missing, Failure) and missing.missing
+
+    table.answers[("bare.brand.example", "A")] = Answer("nxdomain", ttl=300)
+    second = first.next_round(table)
+    assert discovery(second, "rfc9989", "policy.brand.example") is made  # carried
+    found = discovery(second, "rfc9989", "bare.brand.example")
+    assert isinstance(found, Discovery) and found.effective == "reject"  # np
+
+
+def test_an_spf_tree_is_kept_only_once_every_level_was_answered(tmp_path: Path) -> None:
+    path = tmp_path / "send.yaml"
+    path.write_text("from: news@brand.example\nenvelope: bounces@bounce.brand.example\n")
+    settings = Settings(sender_ips=("192.0.2.10",))
+    sends, errors = gather_sends([str(path)], settings)
+    assert not errors
+    (send,) = sends
+    table = AnswerTable(
+        {
+            ("bounce.brand.example", "TXT"): txt("v=spf1 include:_spf.brand.example -all"),
+            ("bounce.brand.example", "SPF"): Answer("nodata", ttl=300),
+        }
+    )
+    first = DnsRun(table, MODELS, settings)
+    try:
+        spf.evaluate(send, first)
+        raise AssertionError("the include's answer is missing")
+    except NeedAnswers as need:
+        assert ("_spf.brand.example", "TXT") in need.questions
+    assert spf._state(first).trees == {}
+
+    table.answers[("_spf.brand.example", "TXT")] = txt("v=spf1 ip4:192.0.2.0/24 -all")
+    second = first.next_round(table)
+    tree, outcomes = spf.evaluate(send, second)
+    assert tree is not None and [o.result for _, o in outcomes] == ["pass"]
+    third = second.next_round(table)
+    assert spf._state(third).trees["bounce.brand.example"] is tree  # carried
+    assert spf._state(third).reported == set()  # what was reported is each run's own
