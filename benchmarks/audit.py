@@ -14,7 +14,13 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from common import aligncheck, generate, served, timed  # type: ignore[import-not-found]
+from common import (  # type: ignore[import-not-found]
+    aligncheck,
+    generate,
+    machine_speed,
+    served,
+    timed,
+)
 
 
 def main() -> None:
@@ -51,6 +57,7 @@ def main() -> None:
             f"  audit --format {fmt}: median {median:.2f} s, {median / base:.2f}x check "
             f"({', '.join(f'{t:.2f}' for t in times)}); {size:.1f} MB"
         )
+    print(f"  {machine_speed()}")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,13 @@ import json
 import tempfile
 from pathlib import Path
 
-from common import aligncheck, generate, served, timed  # type: ignore[import-not-found]
+from common import (  # type: ignore[import-not-found]
+    aligncheck,
+    generate,
+    machine_speed,
+    served,
+    timed,
+)
 
 # The chain of dependent queries: DMARC/MX/SPF records first, then what their answers name
 # (A/AAAA, author existence; with --spf the `_spf` include, then the ESP's record).
@@ -71,6 +77,7 @@ def main() -> None:
         f"{summary['info']} info"
     )
     print(f"  questions sent: {sent}, distinct: {distinct} (each once: {sent == distinct})")
+    print(f"  {machine_speed()}")
     print(
         f"  critical path: {chain} dependent queries x {args.latency * 1000:.0f} ms = "
         f"{bound:.2f} s; wall / bound = {median / bound:.1f}"
