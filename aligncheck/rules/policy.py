@@ -194,6 +194,7 @@ class DnsContext:
     _discoveries: dict[tuple[str, str], Discovery | Failure] = field(default_factory=dict)
     _reported: set[tuple[str, str, str]] = field(default_factory=set)
     _org_of: OrgDomainOf | None = None
+    _aligned: dict[tuple[str, str, str, str], Alignment | Failure] = field(default_factory=dict)
 
     def discovery(self, model: str, domain: str) -> Discovery | Failure:
         """Discovery for an author domain under a model, once per run."""
@@ -205,14 +206,20 @@ class DnsContext:
         return self._discoveries[key]
 
     def align(self, discovery: Discovery, domain: str, tag: str = "aspf") -> Alignment | Failure:
-        """AC301's judgement of a MAIL FROM domain, or of `d=` under `adkim` (walks of other
-        identifiers remembered per run). `require-strict-alignment` is about the envelope."""
+        """AC301's judgement of a MAIL FROM domain, or of `d=` under `adkim`, once per run
+        for each discovery (one per model and author here), domain and tag (walks of other
+        identifiers remembered too). `require-strict-alignment` is about the envelope."""
         from aligncheck.dmarc.alignment import align, org_domain_finder
 
-        if self._org_of is None:
-            self._org_of = org_domain_finder(self.lookup, self.psl_private)
-        strict = self.require_strict and tag == "aspf"
-        return align(discovery, domain, self._org_of, tag=tag, require_strict=strict)
+        key = (discovery.model, discovery.domain, domain, tag)
+        found = self._aligned.get(key)
+        if found is None:
+            if self._org_of is None:
+                self._org_of = org_domain_finder(self.lookup, self.psl_private)
+            strict = self.require_strict and tag == "aspf"
+            found = align(discovery, domain, self._org_of, tag=tag, require_strict=strict)
+            self._aligned[key] = found
+        return found
 
     def settled(self, lookup: Lookup) -> DnsContext:
         """What the next round (reading `lookup`) keeps: the discoveries made (a discovery
