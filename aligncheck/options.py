@@ -225,7 +225,7 @@ OPTIONS: tuple[Option, ...] = (
     ),
     Option(
         "concurrency",
-        "DNS lookups in flight at once.",
+        "DNS lookups in flight at once (fewer if the open-file limit allows fewer sockets).",
         "int",
         commands=DNS,
         low=1,

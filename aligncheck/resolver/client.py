@@ -49,6 +49,8 @@ MAX_TTL_SECONDS = 2**31 - 1
 EDNS_PAYLOAD = 1232  # the DNS flag day 2020 size: no fragmentation on common paths
 TCP_THREADS = 8  # truncated answers asked again over TCP at once
 _TRY_ERRORS = (dns.exception.DNSException, OSError, EOFError)  # how a try can fail
+SPARE_DESCRIPTORS = 8 + TCP_THREADS  # files a run may still open while its queries are out
+SELECT_LIMIT = 500  # where only select() waits on sockets (Windows): FD_SETSIZE is 512
 _FAILED_RCODES = {
     dns.rcode.SERVFAIL: FailureReason.SERVFAIL,
     dns.rcode.REFUSED: FailureReason.REFUSED,
@@ -129,7 +131,6 @@ class _Batch:
     def __init__(self, servers: Servers, lifetime: float, concurrency: int) -> None:
         self.servers = servers
         self.lifetime = lifetime
-        self.concurrency = concurrency
         self.answers: dict[Question, Answer] = {}
         self.selector = selectors.DefaultSelector()
         self.timers: list[tuple[float, int, _Try]] = []  # (expires, order, try), lazily pruned
@@ -141,6 +142,7 @@ class _Batch:
         self.wake_read, self.wake_write = socket.socketpair()
         self.wake_read.setblocking(False)
         self.selector.register(self.wake_read, selectors.EVENT_READ, None)
+        self.concurrency = max(1, min(concurrency, _socket_budget()))
 
     def run(self, questions: list[Question]) -> dict[Question, Answer]:
         pending = deque(enumerate(questions))
@@ -329,6 +331,32 @@ class _Batch:
     def _finish(self, ask: _Ask, answer: Answer) -> None:
         self.answers[ask.question] = answer
         self.busy -= 1
+
+
+def _socket_budget() -> int:
+    """How many queries this process can have in flight: each holds a socket, so at most the
+    descriptors the process may still open (its soft RLIMIT_NOFILE less those open now, less
+    a few spare). macOS allows 256 by default: asking more at once would fail every query
+    past the limit with `Too many open files`."""
+    try:
+        import resource
+    except ImportError:
+        return SELECT_LIMIT
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 1 << 30
+    return soft - _open_descriptors() - SPARE_DESCRIPTORS
+
+
+def _open_descriptors() -> int:
+    import os
+
+    for listing in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return len(os.listdir(listing))
+        except OSError:
+            continue
+    return 64  # cannot tell: assume a busy process
 
 
 def _failed(exc: BaseException, where: str) -> Answer:

@@ -4,6 +4,8 @@ resolver file and its options, and failures said for people."""
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -124,6 +126,39 @@ def test_every_query_leaves_from_a_fresh_source_port() -> None:
     ports = [port for _, port in crafted.udp_clients]
     assert len(ports) == 40
     assert len(set(ports)) >= 38  # the operating system may hand out a port again, rarely
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="RLIMIT_NOFILE is a POSIX limit")
+def test_queries_in_flight_stay_within_the_open_file_limit() -> None:
+    """A process allowed 64 open files (macOS allows 256 by default) asking 400 questions
+    with 1,000 in flight: every question is answered, none fails with `Too many open
+    files`, and every one still leaves from a socket of its own."""
+    import resource
+
+    def few_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (64, 64))
+
+    program = (
+        "import sys\n"
+        "from aligncheck.resolver import ResolverConfig, resolve_all\n"
+        "questions = [(f'name{i}.example', 'TXT') for i in range(400)]\n"
+        "config = ResolverConfig((sys.argv[1],), 5.0, 1000)\n"
+        "table = resolve_all(questions, config)\n"
+        "failed = [a.error for a in table.answers.values() if a.failed]\n"
+        "print(len(table.answers), len(failed), failed[:1])\n"
+    )
+    with CraftedServer(txt_reply("v=DMARC1; p=none")).running() as crafted:
+        done = subprocess.run(
+            [sys.executable, "-c", program, crafted.address],
+            capture_output=True,
+            text=True,
+            preexec_fn=few_files,
+            check=False,
+            timeout=60,
+        )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[:2] == ["400", "0"], done.stdout
+    assert len(crafted.udp_clients) == 400
 
 
 def test_a_refused_port_says_connection_refused(capsys: pytest.CaptureFixture[str]) -> None:
