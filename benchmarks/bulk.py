@@ -5,7 +5,8 @@
 
 Reports the median wall time, the questions that reached the DNS server, and the ratio to the
 critical-path bound (longest chain of dependent queries x latency). With --peer, also runs
-checkdmarc's check_dmarc over the same domains, same DNS, same latency (see peer.py).
+checkdmarc's check_dmarc over the same domains, same DNS, same latency (peer.py, run by the
+peer's own environment, .venv-peer).
 """
 
 from __future__ import annotations
@@ -83,13 +84,26 @@ def main() -> None:
         f"{bound:.2f} s; wall / bound = {median / bound:.1f}"
     )
     if args.peer:
-        from peer import run_peer  # type: ignore[import-not-found]
-
-        peer_time = run_peer(platform.domains, platform.records, args.latency)
+        peer_time = run_peer(len(platform.domains), args.latency)
         print(
             f"  checkdmarc over the same {len(platform.domains)} domains: {peer_time:.2f} s "
             f"({peer_time / median:.0f}x aligncheck's time)"
         )
+
+
+def run_peer(domains: int, latency: float) -> float:
+    """peer.py's seconds, run by .venv-peer's Python (checkdmarc lives there, apart)."""
+    import subprocess
+
+    python = Path(__file__).resolve().parents[1] / ".venv-peer" / "bin" / "python"
+    if not python.exists():
+        raise SystemExit("no .venv-peer: run benchmarks/setup first")
+    argv = [str(python), str(Path(__file__).with_name("peer.py"))]
+    argv += ["--domains", str(domains), "--latency", str(latency), "--seconds"]
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    return float(done.stdout.strip())
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 """Peer: checkdmarc's check_dmarc over the same author domains, same DNS, same latency.
 
-    .venv-bench/bin/python benchmarks/peer.py --domains 1000 --latency 0.03
+    .venv-peer/bin/python benchmarks/peer.py --domains 1000 --latency 0.03
 
 checkdmarc checks one domain after another (its CLI has no concurrency), so this calls
 check_dmarc for each domain in turn, with a resolver pointed at the same relay. It is
-installed only in the benchmark environment (benchmarks/setup), never a dependency.
+installed only in its own environment (.venv-peer, made by benchmarks/setup), never a
+dependency, and never beside aligncheck: its dependencies would change aligncheck's imports.
 """
 
 from __future__ import annotations
@@ -37,11 +38,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--domains", type=int, default=1_000)
     parser.add_argument("--latency", type=float, default=0.03)
+    parser.add_argument("--seconds", action="store_true", help="print only the seconds")
     args = parser.parse_args()
     platform = generate(
         Path(tempfile.mkdtemp(prefix="aligncheck-peer-")), args.domains, args.domains
     )
     seconds = run_peer(platform.domains, platform.records, args.latency)
+    if args.seconds:
+        print(f"{seconds:.3f}")
+        return
     print(
         f"peer: checkdmarc over {args.domains} domains, latency {args.latency * 1000:.0f} ms: "
         f"{seconds:.2f} s"
