@@ -7,12 +7,12 @@ negative answers (NXDOMAIN, no data) live as long as the zone's SOA says.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from aligncheck.cachedir import cache_dir
 from aligncheck.resolver.answers import Answer, Question, cacheable_ttl
 
 if TYPE_CHECKING:
@@ -24,15 +24,6 @@ SCHEMA = (
     " kind TEXT NOT NULL, records TEXT NOT NULL, expires REAL NOT NULL,"
     " PRIMARY KEY (resolver, name, rdtype))"
 )
-
-
-def cache_dir() -> Path:
-    """$ALIGNCHECK_CACHE_DIR, else $XDG_CACHE_HOME/aligncheck, else ~/.cache/aligncheck."""
-    explicit = os.environ.get("ALIGNCHECK_CACHE_DIR")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "aligncheck"
 
 
 class DnsCache:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import functools
+import json
 import random
+from collections.abc import Iterator
+from pathlib import Path
 
 import idna
 import pytest
 import tldextract
 
+from aligncheck.dmarc import psl
 from aligncheck.dmarc.psl import _rules, org_domain
 from aligncheck.psl_version import snapshot_path
 
@@ -95,3 +99,66 @@ def test_private_section_is_optional() -> None:
     assert len(_rules(True).exact) > len(_rules(False).exact)
     assert org_domain("alice.blogspot.com", True) == "alice.blogspot.com"
     assert org_domain("alice.blogspot.com", False) == "blogspot.com"
+
+
+@pytest.fixture
+def fresh_rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
+    """`_rules` forgotten in this process; the list records every parse of the snapshot."""
+    parses: list[bool] = []
+    real = psl._parse
+
+    def counting(text: str, include_private: bool) -> psl.Rules:
+        parses.append(include_private)
+        return real(text, include_private)
+
+    monkeypatch.setattr(psl, "_parse", counting)
+    psl._rules.cache_clear()
+    yield parses
+    psl._rules.cache_clear()
+
+
+def test_parsed_rules_are_kept_between_runs(fresh_rules: list[bool]) -> None:
+    first = psl._rules(True)
+    assert fresh_rules == [True]
+    psl._rules.cache_clear()  # a new run
+    assert psl._rules(True) == first
+    assert fresh_rules == [True]  # read back, not parsed again
+    assert psl._rules(False) != first and fresh_rules == [True, False]  # kept apart
+
+
+def test_a_damaged_or_stale_copy_is_parsed_again(
+    fresh_rules: list[bool], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = psl._rules(True)
+    kept = psl._kept_path(True)
+    key = json.dumps(json.loads(kept.read_text())["key"])
+    damages = (
+        "not json",
+        '{"key": 1}',
+        f'{{"key": {key}, "rules": [[], []]}}',
+        f'{{"key": {key}, "rules": [[1], [], []]}}',
+    )
+    for damage in damages:
+        kept.write_text(damage)
+        psl._rules.cache_clear()
+        assert psl._rules(True) == expected
+        assert json.loads(kept.read_text())["rules"][0]  # written again, whole
+    assert fresh_rules == [True] * 5
+    copy = tmp_path / "other-snapshot"  # another tldextract: another file
+    copy.write_text(snapshot_path().read_text(encoding="utf-8") + "\nexample-suffix.test\n")
+    monkeypatch.setattr(psl, "snapshot_path", lambda: copy)
+    psl._rules.cache_clear()
+    assert "example-suffix.test" in psl._rules(True).exact
+    assert len(fresh_rules) == 6
+
+
+def test_a_cache_directory_that_cannot_be_written_costs_nothing_but_time(
+    fresh_rules: list[bool], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("ALIGNCHECK_CACHE_DIR", str(blocker / "cache"))
+    first = psl._rules(True)
+    psl._rules.cache_clear()
+    assert psl._rules(True) == first and "co.uk" in first.exact
+    assert fresh_rules == [True, True]  # nothing kept, nothing failed
