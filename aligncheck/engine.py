@@ -370,8 +370,9 @@ def gather_run(
 
 def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | None = None) -> Report:
     """DNS rules over the sends of all files, then suppressions, into one report."""
-    run = _Run(Decider(settings))
+    run = _Run(Decider(settings))  # what the files' suppressions add (AC106)
     dns_run: DnsRun | None = None
+    judged: list[Finding] = []
     outcomes: list[SendOutcome] = []
     errors = [result.error for result in results if result.error is not None]
     files = [result for result in results if result.error is None]
@@ -385,7 +386,7 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
     elif groups and sends:
         answers, dns_run = gather_run(sends, settings, groups)
         queries = answers.queries_sent
-        run.findings, outcomes = _judge_sends(files, len(sends), dns_run, groups)
+        judged, outcomes = _judge_sends(files, len(sends), dns_run, groups)
     dns_ran = bool(groups) and not settings.offline
 
     def ran(prefix: str) -> bool:
@@ -393,7 +394,7 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
         return any(code.startswith(prefix) and selection.ran(code, dns_ran) for code in RULES)
 
     dns_findings: dict[str, list[Finding]] = {}
-    for finding in run.findings:
+    for finding in judged:
         dns_findings.setdefault(finding.path, []).append(finding)
     findings: list[Finding] = []
     for result in files:

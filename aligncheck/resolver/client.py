@@ -24,7 +24,6 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import dns.exception
-import dns.flags
 import dns.inet
 import dns.message
 import dns.name
@@ -85,7 +84,7 @@ def resolve(
     questions: list[Question], servers: Servers, lifetime: float, concurrency: int
 ) -> dict[Question, Answer]:
     """An Answer for every question, at most `concurrency` in flight, each within `lifetime`."""
-    return _Batch(servers, lifetime, max(1, concurrency)).run(questions)
+    return _Batch(servers, lifetime, concurrency).run(questions)
 
 
 Outcome = Answer | tuple[dns.name.Name, float]  # an answer, or a CNAME into another zone
