@@ -38,12 +38,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--peer", action="store_true", help="also time checkdmarc")
     parser.add_argument("--spf", action="store_true", help="SPF with two levels of includes")
+    parser.add_argument(
+        "--full-answers",
+        action="store_true",
+        help="NSD answers as an authoritative server (authority NS and additional glue "
+        "beside every positive answer) instead of minimally, as recursive resolvers do",
+    )
     args = parser.parse_args()
 
     platform = generate(
         Path(tempfile.mkdtemp(prefix="aligncheck-bulk-")), args.sends, args.domains, spf=args.spf
     )
-    with served(platform.records, args.latency) as front:
+    with served(platform.records, args.latency, full_answers=args.full_answers) as front:
         command = [
             aligncheck(),
             "check",
@@ -68,6 +74,7 @@ def main() -> None:
         f"bulk: {platform.sends} sends, {len(platform.domains)} author domains, "
         f"latency {args.latency * 1000:.0f} ms"
         + (", SPF with two levels of includes" if args.spf else "")
+        + (", full authoritative answers" if args.full_answers else "")
     )
     print(
         f"  aligncheck wall time: median {median:.2f} s over {args.runs} runs "

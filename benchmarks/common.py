@@ -84,10 +84,23 @@ def generate(
 
 @contextmanager
 def served(
-    records: Sequence[str], latency: float, relay_host: str = "127.0.0.1", relay_port: int = 0
+    records: Sequence[str],
+    latency: float,
+    relay_host: str = "127.0.0.1",
+    relay_port: int = 0,
+    full_answers: bool = False,
 ) -> Iterator[CountingRelay]:
-    """NSD serving one root zone, behind a relay adding `latency` seconds to every answer."""
-    server = NsdServer(Path(tempfile.mkdtemp(prefix="aligncheck-bench-nsd-")), {".": records})
+    """NSD serving one root zone, behind a relay adding `latency` seconds to every answer.
+
+    The relay stands for the recursive resolver a user's machine asks, so NSD answers as
+    those do: minimal responses (the records asked for, and the SOA of a negative answer;
+    no authority NS or additional glue beside a positive one). With `full_answers`, NSD
+    answers as the authoritative server it is, both sections filled."""
+    server = NsdServer(
+        Path(tempfile.mkdtemp(prefix="aligncheck-bench-nsd-")),
+        {".": records},
+        minimal=not full_answers,
+    )
     server.start()
     try:
         with relay(server.port, latency, relay_host, relay_port) as front:

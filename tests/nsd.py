@@ -57,9 +57,14 @@ def zone_text(origin: str, records: Sequence[str]) -> str:
 
 
 class NsdServer:
-    def __init__(self, workdir: Path, zones: Zones) -> None:
+    """NSD on 127.0.0.1 at a free port, serving `zones`. With `minimal`, it answers as a
+    recursive resolver commonly does (no authority NS or additional glue beside a positive
+    answer): the benchmarks' stand-in for the resolver a user's machine asks."""
+
+    def __init__(self, workdir: Path, zones: Zones, *, minimal: bool = False) -> None:
         self.workdir = workdir
         self.zones = dict(zones)
+        self.minimal = minimal
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -87,6 +92,7 @@ class NsdServer:
             "  verbosity: 1",
             "  hide-version: yes",
             "  rrl-ratelimit: 0",  # no response rate limiting: tests and benchmarks burst
+            f"  minimal-responses: {'yes' if self.minimal else 'no'}",
             "remote-control:",
             "  control-enable: no",
         ]
