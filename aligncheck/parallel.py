@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import gc
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -22,6 +23,24 @@ R = TypeVar("R")
 MAX_WORKERS = 8
 
 _inherited: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+_frozen_depth = 0
+
+
+@contextmanager
+def frozen() -> Iterator[None]:
+    """Objects alive now are left out of the garbage collector's passes until the outermost
+    `frozen` ends. A run keeps what it has read until its report is written: left in, those
+    objects would be traversed again by every full collection the later phases trigger
+    (and by a forked child's, copying their pages)."""
+    global _frozen_depth
+    gc.freeze()
+    _frozen_depth += 1
+    try:
+        yield
+    finally:
+        _frozen_depth -= 1
+        if _frozen_depth == 0:
+            gc.unfreeze()
 
 
 def workers(size: int, threshold: int) -> int:
@@ -56,13 +75,12 @@ def share_out(function: Callable[[T], R], shares: Sequence[T], processes: int) -
 
     global _inherited
     _inherited = (function, shares)
-    gc.freeze()  # the children's collections leave inherited objects (and their pages) alone
     try:
-        context = multiprocessing.get_context("fork")
-        with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
-            return list(pool.map(_run_share, range(len(shares))))
+        with frozen():  # the children's collections leave inherited objects alone
+            context = multiprocessing.get_context("fork")
+            with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
+                return list(pool.map(_run_share, range(len(shares))))
     finally:
-        gc.unfreeze()
         _inherited = None
 
 

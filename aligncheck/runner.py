@@ -54,6 +54,13 @@ def stream(data: bytes | None) -> BinaryIO | None:
 def run_check(plan: RunPlan) -> int:
     """Check (fixing first with --fix, or showing the fixes with --diff), write the report,
     and return the exit status."""
+    from aligncheck.parallel import frozen
+
+    with frozen():  # what each phase keeps is left out of the later phases' collections
+        return _run_check(plan)
+
+
+def _run_check(plan: RunPlan) -> int:
     from aligncheck.engine import check_plan
 
     settings = plan.settings
@@ -133,8 +140,10 @@ def run_audit(plan: RunPlan, output_format: str) -> int:
     """Check, lay the result out as the audit report, and return the exit status of
     `check`."""
     from aligncheck.audit.data import audit
+    from aligncheck.parallel import frozen
 
-    document, report = audit(plan)
+    with frozen():  # as for `check`
+        document, report = audit(plan)
     if output_format == "json":
         from aligncheck.audit import jsonout
 

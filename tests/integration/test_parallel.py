@@ -135,3 +135,27 @@ def test_split_keeps_every_item_once_in_order_in_even_runs(size: int, shares: in
     assert len(runs) == max(1, min(shares, size))
     lengths = [len(run_) for run_ in runs]
     assert max(lengths) - min(lengths) <= 1
+
+
+def test_objects_stay_frozen_until_the_outermost_run_ends() -> None:
+    import gc
+
+    assert gc.get_freeze_count() == 0
+    with parallel.frozen():
+        kept = [object() for _ in range(10)]
+        with parallel.frozen():  # a share_out inside a run
+            pass
+        assert gc.get_freeze_count() > 0  # the inner end leaves the run's objects frozen
+        outer = gc.get_freeze_count()
+        with parallel.frozen():
+            assert gc.get_freeze_count() >= outer
+    assert gc.get_freeze_count() == 0
+    assert len(kept) == 10
+
+
+def test_a_run_unfreezes_when_it_fails() -> None:
+    import gc
+
+    with pytest.raises(RuntimeError), parallel.frozen():
+        raise RuntimeError("boom")
+    assert gc.get_freeze_count() == 0
