@@ -15,7 +15,6 @@ from aligncheck import __version__
 from aligncheck.audit import FORMATS as AUDIT_FORMATS
 from aligncheck.errors import AligncheckError
 from aligncheck.options import click_options, from_command_line
-from aligncheck.psl_version import psl_snapshot_version
 from aligncheck.rules import RULES, rule_for
 
 
@@ -26,6 +25,8 @@ class UsageProblem(click.UsageError):
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
+    from aligncheck.psl_version import psl_snapshot_version
+
     click.echo(f"aligncheck {__version__} (Public Suffix List snapshot {psl_snapshot_version()})")
     ctx.exit(0)
 

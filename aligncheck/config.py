@@ -8,7 +8,6 @@ skipped. Command-line values override the file. Unknown keys and bad values are 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import fields, replace
 from functools import cache
@@ -58,7 +57,10 @@ def _has_table(path: Path) -> bool:
 
 @cache
 def _toml(path: Path) -> dict[str, Any]:
-    """A TOML file, read and parsed once per run however often it is asked for."""
+    """A TOML file, read and parsed once per run however often it is asked for (the TOML
+    parser is loaded only then: most runs of a pre-commit hook find no configuration file)."""
+    import tomllib
+
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
