@@ -450,14 +450,23 @@ def _judge_sends(
     return findings, outcomes
 
 
-def _outcomes(sends: Sequence[DnsSend], dns_run: DnsRun) -> list[SendOutcome]:
-    """Whether DMARC will pass for each send, per model in force."""
-    from aligncheck.rules.outcome import outcome
+_PerModel = tuple[tuple[str, str], ...]  # (model, outcome) for each model in force
 
-    shared: dict[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]] = {}
+
+def _outcomes(sends: Sequence[DnsSend], dns_run: DnsRun) -> list[SendOutcome]:
+    """Whether DMARC will pass for each send, per model in force: judged once for sends
+    alike in what their legs depend on, each distinct result kept once."""
+    from aligncheck.rules.outcome import alike, outcome
+
+    shared: dict[_PerModel, _PerModel] = {}
+    judged: dict[tuple[object, ...], _PerModel] = {}
     found = []
     for send in sends:
-        per_model = tuple((model, outcome(send, dns_run, model)) for model in dns_run.models)
+        key = alike(send)
+        per_model = judged.get(key)
+        if per_model is None:
+            made = tuple((model, outcome(send, dns_run, model)) for model in dns_run.models)
+            per_model = judged[key] = shared.setdefault(made, made)
         found.append(
             SendOutcome(
                 send.path,
@@ -465,7 +474,7 @@ def _outcomes(sends: Sequence[DnsSend], dns_run: DnsRun) -> list[SendOutcome]:
                 send.index,
                 send.author_domain,
                 send.mail_from.domain,
-                shared.setdefault(per_model, per_model),  # a few distinct ones, kept once
+                per_model,
             )
         )
     return found

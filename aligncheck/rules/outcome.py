@@ -27,6 +27,23 @@ class Leg:
     why: str  # for people: what carries DMARC, or why not
 
 
+def alike(send: DnsSend) -> tuple[object, ...]:
+    """What both legs of a send depend on besides the run: sends alike in it get the same
+    outcome and the same SPF findings (each where its own MAIL FROM is written)."""
+    from aligncheck.rules.spf import sender_of
+
+    mail_from = send.mail_from
+    return (
+        send.author_domain,
+        mail_from.kind,
+        mail_from.domain,
+        send.hosts,
+        sender_of(send),
+        send.dkim_keys,
+        send.signature_breaks,
+    )
+
+
 def _remembered(kind: str, send: DnsSend, run: DnsRun, model: str) -> tuple[object, ...]:
     """What a leg depends on: sends alike in it share one judgement per run."""
     from aligncheck.rules.spf import sender_of

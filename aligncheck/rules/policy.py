@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from aligncheck.dmarc import dmarc_name
 from aligncheck.findings import Pos, Problem, Severity
-from aligncheck.rules.base import Rule, about
+from aligncheck.rules.base import Rule
 from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:  # the checks import them when they run: offline runs never load them
@@ -195,6 +195,7 @@ class DnsContext:
     _reported: set[tuple[str, str, str]] = field(default_factory=set)
     _org_of: OrgDomainOf | None = None
     _aligned: dict[tuple[str, str, str, str], Alignment | Failure] = field(default_factory=dict)
+    _policy: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     def discovery(self, model: str, domain: str) -> Discovery | Failure:
         """Discovery for an author domain under a model, once per run."""
@@ -220,6 +221,14 @@ class DnsContext:
             found = align(discovery, domain, self._org_of, tag=tag, require_strict=strict)
             self._aligned[key] = found
         return found
+
+    def policy_problems(self, author: str, found: list[Discovery]) -> list[tuple[str, str]]:
+        """(code, message) of the author's records (AC500-AC507), once per run: every file
+        with a send from the author reports them."""
+        known = self._policy.get(author)
+        if known is None:
+            known = self._policy[author] = list(_policy_problems(author, found))
+        return known
 
     def settled(self, lookup: Lookup) -> DnsContext:
         """What the next round (reading `lookup`) keeps: the discoveries made (a discovery
@@ -326,7 +335,9 @@ def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
         yield failure_problem(failure, pos, f"the DMARC checks of `{author}`")
         return
     if ctx.first_time(send.path, author):
-        yield from about(_subject(author), _policy_problems(author, found, pos))
+        subject = _subject(author)
+        for code, message in ctx.policy_problems(author, found):
+            yield Problem(code, pos, message, about=subject)
     verdicts: list[Verdict] | None = None
     mail_from = send.mail_from
     if mail_from.domain is not None:  # the envelope, or a profile's bounce host
@@ -361,7 +372,8 @@ def _models(found: list[Discovery]) -> str:
     return ", ".join(d.model for d in found)
 
 
-def _policy_problems(author: str, found: list[Discovery], pos: Pos) -> Iterator[Problem]:
+def _policy_problems(author: str, found: list[Discovery]) -> Iterator[tuple[str, str]]:
+    """(code, message) of what the author's DMARC records hold: the same for every file."""
     from aligncheck.dmarc.record import near_miss_reason
 
     states: dict[str, NameState] = {}
@@ -371,16 +383,14 @@ def _policy_problems(author: str, found: list[Discovery], pos: Pos) -> Iterator[
     for state in states.values():
         name = dmarc_name(state.domain)
         for text in state.near_misses:
-            yield Problem(
+            yield (
                 "AC503",
-                pos,
                 f"{name} holds `{_quote(text)}`: it looks like DMARC but receivers ignore it: "
                 f"{near_miss_reason(text)}",
             )
         if len(state.records) > 1:
-            yield Problem(
+            yield (
                 "AC502",
-                pos,
                 f"{name} has {len(state.records)} DMARC records: "
                 "RFC 7489 receivers apply no DMARC, RFC 9989 receivers discard them "
                 "and keep walking",
@@ -390,9 +400,8 @@ def _policy_problems(author: str, found: list[Discovery], pos: Pos) -> Iterator[
                 readings = "; ".join(
                     f"{d.model} receivers read it as {record.reading(d.model)}" for d in found
                 )
-                yield Problem(
+                yield (
                     "AC501",
-                    pos,
                     f"{name} `{_quote(record.text)}`: {'; '.join(record.problems)}. {readings}",
                 )
             historic = record.historic
@@ -401,32 +410,28 @@ def _policy_problems(author: str, found: list[Discovery], pos: Pos) -> Iterator[
                 softens = (
                     f"; pct={record.tags['pct']} no longer softens the policy" if low_pct else ""
                 )
-                yield Problem(
+                yield (
                     "AC505",
-                    pos,
                     f"{name} uses the historic {_tags(historic)}: RFC 9989 receivers "
                     f"ignore {'it' if len(historic) == 1 else 'them'}{softens}",
                 )
             for written, meant in record.misspellings():
-                yield Problem(
+                yield (
                     "AC507",
-                    pos,
                     f"{name} has the unknown tag `{written}`, which receivers ignore: "
                     f"did you mean `{meant}`?",
                 )
     without = [d for d in found if d.effective is None]
     if without:
-        yield Problem(
+        yield (
             "AC500",
-            pos,
             f"no DMARC policy applies to `{author}` under "
             f"{_models(without)}: receivers apply no DMARC",
         )
     monitor = [d for d in found if d.effective == "none"]
     if monitor:
-        yield Problem(
+        yield (
             "AC504",
-            pos,
             f"the effective DMARC policy of `{author}` is none under "
             f"{_models(monitor)}: misaligned mail is still delivered",
         )

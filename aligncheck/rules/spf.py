@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aligncheck.findings import Problem, Severity
-from aligncheck.rules.base import Rule, about
+from aligncheck.rules.base import Rule
 from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:
@@ -250,6 +250,10 @@ class SpfState:
     outcomes: dict[tuple[str, str, str], Outcome] = field(default_factory=dict)
     reported: set[tuple[str, str]] = field(default_factory=set)
     aligned: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+    # what sends alike (outcome.alike) are reported, judged once; never carried to a round
+    found: dict[tuple[object, ...], list[tuple[str, str, Severity | None]]] = field(
+        default_factory=dict
+    )
 
     def settled(self, lookup: Lookup) -> SpfState:
         """What the next round keeps (its answers hold these ones): trees, check_host()
@@ -362,10 +366,7 @@ def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     subjects = shared(send)
     if not subjects:
         return
-    yield from about(subjects[0], _check(send, run, subjects[0]))
-
-
-def _check(send: DnsSend, run: DnsRun, subject: str) -> Iterator[Problem]:
+    subject = subjects[0]
     domain = send.mail_from.domain
     assert domain is not None
     state = _state(run)
@@ -373,23 +374,43 @@ def _check(send: DnsSend, run: DnsRun, subject: str) -> Iterator[Problem]:
     if key in state.reported or not aligned_somewhere(send, run):
         return
     state.reported.add(key)
+    pos = send.mail_from.pos
+    for code, message, level in _found(send, run):
+        yield Problem(code, pos, message, level, about=subject)
+
+
+def _found(send: DnsSend, run: DnsRun) -> list[tuple[str, str, Severity | None]]:
+    """(code, message, severity) of the send's MAIL FROM domain, once per run for sends
+    alike in what they depend on (the domain, the hosts, the sender, the DKIM leg that may
+    carry DMARC instead)."""
+    from aligncheck.rules.outcome import alike
+
+    known = _state(run).found
+    key = alike(send)
+    found = known.get(key)
+    if found is None:
+        found = known[key] = _judge(send, run)
+    return found
+
+
+def _judge(send: DnsSend, run: DnsRun) -> list[tuple[str, str, Severity | None]]:
     from aligncheck.resolver import Failure
     from aligncheck.spf.evaluate import NeedAnswers
 
-    pos = send.mail_from.pos
+    domain = send.mail_from.domain
     try:
         tree, outcomes = evaluate(send, run)
     except NeedAnswers as need:
         name, rdtype = sorted(need.questions)[0]
         failure = Failure(name, rdtype, None)
-        yield failure_problem(failure, pos, f"the SPF checks of `{domain}`")
-        return
+        problem = failure_problem(failure, send.mail_from.pos, f"the SPF checks of `{domain}`")
+        return [(problem.code, problem.message, problem.severity)]
     assert tree is not None
     severity, carried = _policy_severity(send, run)
-    for code, message, level in problems(tree, outcomes, run.settings.esp_spf, severity):
-        if carried and code in POLICY_SEVERITY:
-            message = f"{message}; {carried}"
-        yield Problem(code, pos, message, level)
+    return [
+        (code, f"{message}; {carried}" if carried and code in POLICY_SEVERITY else message, level)
+        for code, message, level in problems(tree, outcomes, run.settings.esp_spf, severity)
+    ]
 
 
 def problems(

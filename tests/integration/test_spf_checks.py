@@ -111,3 +111,44 @@ def test_once_per_file_mail_from_and_author(server: NsdServer, tmp_path: Path) -
     )
     findings = lint(server, tmp_path, text, sending_ips=("192.0.2.10",))
     assert [(f.rule, f.send) for f in findings if f.rule == "AC706"] == [("AC706", 0), ("AC706", 2)]
+
+
+def test_sends_alike_are_judged_once_and_reported_where_each_stands(
+    server: NsdServer, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text("from: a@reject.example\nenvelope: b@other.reject.example\n")
+    second.write_text(
+        "# another file\n\nfrom: c@reject.example\nenvelope: b@other.reject.example\n"
+    )
+    settings = Settings(
+        nameservers=(server.address,), ignore=("AC302",), cache=False, sending_ips=("192.0.2.10",)
+    )
+    findings = check_paths([str(first), str(second)], settings).findings
+    assert [(Path(f.path).name, f.rule, f.line, f.column) for f in findings] == [
+        ("first.yaml", "AC706", 2, 11),
+        ("second.yaml", "AC706", 4, 11),
+    ]
+    assert findings[0].message == findings[1].message
+
+
+def test_sends_that_differ_in_the_sender_are_judged_apart(nsd: NsdServer, tmp_path: Path) -> None:
+    # %{l}: the local part of the MAIL FROM decides, so the same domain is not enough
+    nsd.serve(
+        {
+            ".": [
+                '_dmarc.macro.example. TXT "v=DMARC1; p=reject"',
+                'macro.example. TXT "v=spf1 exists:%{l}.allowed.macro.example -all"',
+                "good.allowed.macro.example. A 127.0.0.2",
+            ]
+        }
+    )
+    good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
+    good.write_text("from: a@macro.example\nenvelope: good@macro.example\n")
+    bad.write_text("from: a@macro.example\nenvelope: bad@macro.example\n")
+    settings = Settings(
+        nameservers=(nsd.address,), ignore=("AC302",), cache=False, sending_ips=("192.0.2.10",)
+    )
+    findings = check_paths([str(good), str(bad)], settings).findings
+    failing = [Path(f.path).name for f in findings if f.rule == "AC706"]
+    assert failing == ["bad.yaml"]
