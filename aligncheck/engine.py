@@ -428,7 +428,8 @@ def _judge_sends(
 ) -> tuple[list[Finding], list[SendOutcome]]:
     """The DNS groups' findings and the outcome of every send. A large run is judged by a
     worker process per core, each with a share of the files (every finding reported once per
-    file stays within one share) and a copy of the run's state as the DNS rounds left it."""
+    file stays within one share; the files of one author domain share one, as far as the
+    shares stay even) and a copy of the run's state as the DNS rounds left it."""
     processes = parallel.workers(sends, PARALLEL_SENDS)
 
     def judge(share: Sequence[FileResult]) -> tuple[list[Finding], list[SendOutcome]]:
@@ -442,12 +443,24 @@ def _judge_sends(
 
     findings: list[Finding] = []
     outcomes: list[SendOutcome] = []
-    for share_findings, share_outcomes in parallel.share_out(
-        judge, parallel.split(files, processes * 4), processes
-    ):
+    shares = parallel.grouped(files, processes * 4, key=_first_author, weight=_send_count)
+    for share_findings, share_outcomes in parallel.share_out(judge, shares, processes):
         findings.extend(share_findings)
         outcomes.extend(share_outcomes)
+    if len(shares) > 1:  # back in the order of the files (each share kept it)
+        place = {result.path: number for number, result in enumerate(files)}
+        outcomes.sort(key=lambda found: place[found.path])
     return findings, outcomes
+
+
+def _first_author(result: FileResult) -> str | None:
+    """What judging shares files by: the files of one brand (author domain) are judged by one
+    process, which then makes that brand's discoveries, alignments and outcomes alone."""
+    return next((send.author_domain for send in result.sends), None)
+
+
+def _send_count(result: FileResult) -> int:
+    return max(1, len(result.sends))
 
 
 _PerModel = tuple[tuple[str, str], ...]  # (model, outcome) for each model in force

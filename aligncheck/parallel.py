@@ -12,8 +12,9 @@ for starting processes, the shares run here, one after another.
 from __future__ import annotations
 
 import gc
+import heapq
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -63,6 +64,42 @@ def split(items: Sequence[T], shares: int) -> list[Sequence[T]]:
         runs.append(items[start:end])
         start = end
     return runs
+
+
+def grouped(
+    items: Sequence[T], shares: int, key: Callable[[T], Hashable], weight: Callable[[T], int]
+) -> list[list[T]]:
+    """`items` in at most `shares` shares as even in weight as can be, items with the same
+    key together (work a process does once per key is then done by one process, not by
+    every one), each share in the items' order. A group heavier than an even share is cut
+    into runs of consecutive items, so one large group still spreads over every share."""
+    if not items:
+        return []
+    count = max(1, min(shares, len(items)))
+    total = sum(weight(item) for item in items)
+    even = max(1, -(-total // count))  # the weight of an even share, rounded up
+    groups: dict[Hashable, list[int]] = {}
+    for index, item in enumerate(items):
+        groups.setdefault(key(item), []).append(index)
+    pieces: list[tuple[int, list[int]]] = []  # (weight, indexes)
+    for indexes in groups.values():
+        piece: list[int] = []
+        held = 0
+        for index in indexes:
+            if piece and held + weight(items[index]) > even:
+                pieces.append((held, piece))
+                piece, held = [], 0
+            piece.append(index)
+            held += weight(items[index])
+        pieces.append((held, piece))
+    pieces.sort(key=lambda found: (-found[0], found[1][0]))  # heaviest first, then in order
+    lightest = [(0, number) for number in range(count)]
+    dealt: list[list[int]] = [[] for _ in range(count)]
+    for held, piece in pieces:
+        load, number = heapq.heappop(lightest)
+        dealt[number].extend(piece)
+        heapq.heappush(lightest, (load + held, number))
+    return [[items[index] for index in sorted(share)] for share in dealt if share]
 
 
 def share_out(function: Callable[[T], R], shares: Sequence[T], processes: int) -> list[R]:

@@ -137,6 +137,57 @@ def test_split_keeps_every_item_once_in_order_in_even_runs(size: int, shares: in
     assert max(lengths) - min(lengths) <= 1
 
 
+def test_sends_are_reported_in_the_order_of_the_files_whatever_the_shares(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # brands interleaved across files: judging shares them by brand, the report does not
+    authors = ["example.com", "example.net", "example.org"] * 7
+    for number, author in enumerate(authors):
+        (tmp_path / f"send-{number:02d}.yaml").write_text(
+            f"from: news@{author}\nenvelope: bounces@{author}\nrecipient: a@example.org\n"
+        )
+    command = ("check", "--format", "json", "--snapshot", str(SNAPSHOT), str(tmp_path))
+    with monkeypatch.context() as patch:
+        share_everything(patch)
+        _, out = run(capsys, *command)
+    reported = [Path(send["path"]).name for send in json.loads(out)["sends"]]
+    assert reported == sorted(f"send-{number:02d}.yaml" for number in range(len(authors)))
+
+
+@pytest.mark.parametrize("shares", [1, 2, 8])
+def test_grouped_keeps_each_key_in_one_share_in_order_and_even(shares: int) -> None:
+    # 100 keys of 10 items each, interleaved as a bulk run's files are (brand i in file i,
+    # i + 100, ...): every key lands in one share, and the shares weigh alike
+    items = [(n % 100, n) for n in range(1000)]
+    dealt = parallel.grouped(items, shares, key=lambda item: item[0], weight=lambda _: 1)
+    assert sorted(item for share in dealt for item in share) == sorted(items)
+    assert len(dealt) == shares
+    for share in dealt:
+        assert share == sorted(share, key=lambda item: item[1])  # the items' own order
+    owners = {
+        key: {n for n, share in enumerate(dealt) for k, _ in share if k == key}
+        for key in range(100)
+    }
+    assert all(len(found) == 1 for found in owners.values())
+    sizes = [len(share) for share in dealt]
+    assert max(sizes) - min(sizes) <= 10  # one key's weight at most
+
+
+def test_grouped_spreads_a_key_heavier_than_a_share() -> None:
+    # one brand in every file: cut into runs, so every share still gets work
+    items = list(range(40))
+    dealt = parallel.grouped(items, 4, key=lambda _: "one brand", weight=lambda _: 1)
+    assert dealt == [items[0:10], items[10:20], items[20:30], items[30:40]]
+
+
+def test_grouped_weighs_by_the_weight_given() -> None:
+    items = ["heavy", "a", "b", "c", "d"]
+    weights = {"heavy": 4, "a": 1, "b": 1, "c": 1, "d": 1}
+    dealt = parallel.grouped(items, 2, key=lambda item: item, weight=weights.__getitem__)
+    assert sorted(map(sorted, dealt)) == [["a", "b", "c", "d"], ["heavy"]]
+    assert parallel.grouped([], 4, key=lambda item: item, weight=lambda _: 1) == []
+
+
 def test_objects_stay_frozen_until_the_outermost_run_ends() -> None:
     import gc
 
