@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 
@@ -220,9 +220,32 @@ def check_files(
         return [check_file(target, settings) for target in chunk]
 
     chunks = parallel.split(files, processes * 4)
-    results = [r for found in parallel.share_out(check_chunk, chunks, processes) for r in found]
+    shared = parallel.share_out(check_chunk, chunks, processes, meanwhile=_dns_ready(settings))
+    results = [r for found in shared for r in found]
     results.extend(check_file(target, settings, stdin) for target in targets if target.path == "-")
     return [result for result in results if result is not None]
+
+
+def _dns_ready(settings: Settings) -> Callable[[], None] | None:
+    """What judging the sends against DNS will load (the DMARC and SPF code, the Public
+    Suffix List, the DNS client for a live run), loaded while other processes read the
+    files: this process would otherwise load it afterwards, while they wait. Nothing for an
+    offline run."""
+    if settings.offline:
+        return None
+
+    def load() -> None:
+        import aligncheck.dmarc.discovery
+        import aligncheck.rules.outcome
+        import aligncheck.spf.evaluate
+        import aligncheck.spf.lint
+        from aligncheck.dmarc import psl
+
+        psl.org_domain("example.com", settings.psl_private)  # the list's rules, read once
+        if settings.snapshot is None:
+            import aligncheck.resolver.client  # noqa: F401  (dnspython)
+
+    return load
 
 
 def gather_sends(paths: Sequence[str], settings: Settings) -> tuple[list[DnsSend], list[str]]:

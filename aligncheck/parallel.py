@@ -102,9 +102,16 @@ def grouped(
     return [[items[index] for index in sorted(share)] for share in dealt if share]
 
 
-def share_out(function: Callable[[T], R], shares: Sequence[T], processes: int) -> list[R]:
+def share_out(
+    function: Callable[[T], R],
+    shares: Sequence[T],
+    processes: int,
+    meanwhile: Callable[[], object] | None = None,
+) -> list[R]:
     """`function` over every share, in order: in `processes` forked processes (each share
-    inherited, not pickled), or here when `processes` is 1."""
+    inherited, not pickled), or here when `processes` is 1. `meanwhile` runs here once the
+    processes have started (work this process would do next, alone, done while they run);
+    not at all when the shares run here."""
     if processes < 2 or len(shares) < 2:
         return [function(share) for share in shares]
     import concurrent.futures
@@ -116,7 +123,10 @@ def share_out(function: Callable[[T], R], shares: Sequence[T], processes: int) -
         with frozen():  # the children's collections leave inherited objects alone
             context = multiprocessing.get_context("fork")
             with concurrent.futures.ProcessPoolExecutor(processes, mp_context=context) as pool:
-                return list(pool.map(_run_share, range(len(shares))))
+                results = pool.map(_run_share, range(len(shares)))  # every process forked
+                if meanwhile is not None:
+                    meanwhile()
+                return list(results)
     finally:
         _inherited = None
 

@@ -249,6 +249,24 @@ def test_run_that_needs_no_dns_imports_no_dns_code(
     assert result.stdout.splitlines()[-1] == f"HEAVY {status} []"
 
 
+def test_offline_run_shared_out_imports_no_dns_code(tmp_path: Path) -> None:
+    # reading files in worker processes loads the DNS code meanwhile, unless offline
+    for number in range(3):
+        (tmp_path / f"send-{number}.yaml").write_text(BAD)
+    code = (
+        "import sys\nfrom aligncheck import engine, parallel\nfrom aligncheck.cli import main\n"
+        "engine.PARALLEL_FILES = 1\nparallel.os.cpu_count = lambda: 2\n"
+        f"status = main(['check', '--offline', {str(tmp_path)!r}])\n"
+        f"heavy = sorted(m for m in sys.modules if m in {HEAVY!r} or m.split('.')[0] in "
+        f"{HEAVY!r})\n"
+        "print('HEAVY', status, heavy)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=tmp_path
+    )
+    assert result.stdout.splitlines()[-1] == "HEAVY 1 []"
+
+
 def test_module_entry_point(bad_file: Path) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "aligncheck", "check", "--offline", str(bad_file)],

@@ -35,9 +35,14 @@ def share_everything(patch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = parallel.share_out
 
-    def counting(function: Callable[[Any], Any], shares: Sequence[Any], processes: int) -> Any:
+    def counting(
+        function: Callable[[Any], Any],
+        shares: Sequence[Any],
+        processes: int,
+        meanwhile: Callable[[], object] | None = None,
+    ) -> Any:
         calls.append(processes)
-        return real(function, shares, processes)
+        return real(function, shares, processes, meanwhile)
 
     patch.setattr(parallel.os, "cpu_count", lambda: 2)
     patch.setattr(parallel, "share_out", counting)
@@ -186,6 +191,24 @@ def test_grouped_weighs_by_the_weight_given() -> None:
     dealt = parallel.grouped(items, 2, key=lambda item: item, weight=weights.__getitem__)
     assert sorted(map(sorted, dealt)) == [["a", "b", "c", "d"], ["heavy"]]
     assert parallel.grouped([], 4, key=lambda item: item, weight=lambda _: 1) == []
+
+
+def _pid(_: object) -> int:
+    import os
+
+    return os.getpid()
+
+
+def test_meanwhile_runs_here_once_while_the_shares_run_elsewhere() -> None:
+    import os
+
+    here: list[int] = []
+    pids = parallel.share_out(_pid, [1, 2, 3, 4], 2, meanwhile=lambda: here.append(os.getpid()))
+    assert here == [os.getpid()]
+    assert os.getpid() not in pids
+    alone = parallel.share_out(_pid, [1, 2], 1, meanwhile=lambda: here.append(0))
+    assert alone == [os.getpid()] * 2
+    assert here == [os.getpid()]  # nothing to overlap: not run
 
 
 def test_objects_stay_frozen_until_the_outermost_run_ends() -> None:
