@@ -203,10 +203,18 @@ def plan_run(
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"{config_file}: no such configuration file")
 
+    found: dict[Path, Path | None] = {}
+
     def config_at(directory: Path) -> Path | None:
+        """The file governing `directory` (resolved once per directory named: a large
+        run's files mostly share a few)."""
         if config_file is not None:
             return config_file
-        return None if isolated else find_config(directory)
+        if isolated:
+            return None
+        if directory not in found:
+            found[directory] = find_config(directory)
+        return found[directory]
 
     resolved: dict[Path | None, Settings] = {}
 

@@ -253,3 +253,26 @@ def test_profiles_are_normalized(project: Path) -> None:
     assert profile.bounce_host == "bounces.xn--bcher-kva.example"
     assert profile.dkim_selectors == ("zero", "one")
     assert profile.ips == ("192.0.2.7",)
+
+
+def test_each_directory_is_looked_up_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from aligncheck import config
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "brand").mkdir()
+    (tmp_path / "brand" / ".aligncheck.toml").write_text('[tool.aligncheck]\nfail-on = "info"\n')
+    for number in range(5):
+        (tmp_path / "brand" / f"send-{number}.yaml").write_text(BAD)
+        (tmp_path / f"top-{number}.yaml").write_text(BAD)
+    asked: list[Path] = []
+    real = config.find_config
+
+    def counting(start: Path) -> Path | None:
+        asked.append(start)
+        return real(start)
+
+    monkeypatch.setattr(config, "find_config", counting)
+    plan = config.plan_run(["."], {})
+    assert sorted(len(targets) for _, targets in plan.groups) == [5, 5]
+    # the working directory, `.` and `brand`: each once, not once per file
+    assert len(asked) == len(set(asked)) == 3
