@@ -215,7 +215,9 @@ def test_objects_stay_frozen_until_the_outermost_run_ends() -> None:
     import gc
 
     assert gc.get_freeze_count() == 0
+    before = gc.get_threshold()
     with parallel.frozen():
+        assert gc.get_threshold() == (parallel.YOUNG_COLLECTION, *before[1:])
         kept = [object() for _ in range(10)]
         with parallel.frozen():  # a share_out inside a run
             pass
@@ -224,12 +226,15 @@ def test_objects_stay_frozen_until_the_outermost_run_ends() -> None:
         with parallel.frozen():
             assert gc.get_freeze_count() >= outer
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
     assert len(kept) == 10
 
 
 def test_a_run_unfreezes_when_it_fails() -> None:
     import gc
 
+    before = gc.get_threshold()
     with pytest.raises(RuntimeError), parallel.frozen():
         raise RuntimeError("boom")
     assert gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before
