@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -235,15 +236,18 @@ def _dns_ready(settings: Settings) -> Callable[[], None] | None:
         return None
 
     def load() -> None:
-        import aligncheck.dmarc.discovery
-        import aligncheck.rules.outcome
-        import aligncheck.spf.evaluate
-        import aligncheck.spf.lint
-        from aligncheck.dmarc import psl
+        # only an early start: what fails here fails again where it is needed, and is
+        # reported there
+        with contextlib.suppress(Exception):
+            import aligncheck.dmarc.discovery
+            import aligncheck.rules.outcome
+            import aligncheck.spf.evaluate
+            import aligncheck.spf.lint
+            from aligncheck.dmarc import psl
 
-        psl.org_domain("example.com", settings.psl_private)  # the list's rules, read once
-        if settings.snapshot is None:
-            import aligncheck.resolver.client  # noqa: F401  (dnspython)
+            psl.org_domain("example.com", settings.psl_private)  # the list's rules, read once
+            if settings.snapshot is None:
+                import aligncheck.resolver.client  # noqa: F401  (dnspython)
 
     return load
 

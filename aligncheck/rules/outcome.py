@@ -27,31 +27,21 @@ class Leg:
     why: str  # for people: what carries DMARC, or why not
 
 
-def alike(send: DnsSend) -> tuple[object, ...]:
-    """What both legs of a send depend on besides the run: sends alike in it get the same
-    outcome and the same SPF findings (each where its own MAIL FROM is written)."""
-    from aligncheck.rules.spf import sender_of
-
-    mail_from = send.mail_from
-    return (
-        send.author_domain,
-        mail_from.kind,
-        mail_from.domain,
-        send.hosts,
-        sender_of(send),
-        send.dkim_keys,
-        send.signature_breaks,
-    )
-
-
-def _remembered(kind: str, send: DnsSend, run: DnsRun, model: str) -> tuple[object, ...]:
-    """What a leg depends on: sends alike in it share one judgement per run."""
-    from aligncheck.rules.spf import sender_of
-
-    mail_from = (send.mail_from.kind, send.mail_from.domain)
+def depends_on(kind: str, send: DnsSend) -> tuple[object, ...]:
+    """What the `kind` leg ("spf" or "dkim") of a send depends on besides the run: sends
+    alike in it share one judgement of that leg per run."""
     if kind == "spf":
-        return (kind, model, send.author_domain, mail_from, send.hosts, sender_of(send))
-    return (kind, model, send.author_domain, send.dkim_keys, send.signature_breaks)
+        from aligncheck.rules.spf import sender_of
+
+        mail_from = send.mail_from
+        return (send.author_domain, mail_from.kind, mail_from.domain, send.hosts, sender_of(send))
+    return (send.author_domain, send.dkim_keys, send.signature_breaks)
+
+
+def alike(send: DnsSend) -> tuple[object, ...]:
+    """What both legs of a send depend on: sends alike in it get the same outcome and the
+    same SPF findings (each where its own MAIL FROM is written)."""
+    return (depends_on("spf", send), depends_on("dkim", send))
 
 
 def spf_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
@@ -65,7 +55,7 @@ def dkim_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
 def _leg(kind: str, send: DnsSend, run: DnsRun, model: str) -> Leg:
     """A leg judged once per run for all sends alike in it."""
     known = run.kept(__name__, dict, dict)
-    key = _remembered(kind, send, run, model)
+    key = (kind, model, depends_on(kind, send))
     if key not in known:
         known[key] = (_spf_leg if kind == "spf" else _dkim_leg)(send, run, model)
     leg = known[key]
