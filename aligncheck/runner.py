@@ -224,6 +224,13 @@ def run_explain(
 def run_snapshot(plan: RunPlan, output: str | None, compare_with: str | None) -> int:
     """Record every answer the checks of the plan's files need (`output`), or compare DNS now
     with a recorded snapshot (`compare_with`: exit 1 when anything changed)."""
+    from aligncheck.parallel import frozen
+
+    with frozen():  # as for `check`
+        return _run_snapshot(plan, output, compare_with)
+
+
+def _run_snapshot(plan: RunPlan, output: str | None, compare_with: str | None) -> int:
     from aligncheck.engine import gather_sends, snapshot_answers
     from aligncheck.psl_version import psl_snapshot_version
     from aligncheck.resolver import AnswerTable, snapshot
