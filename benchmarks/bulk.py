@@ -1,7 +1,10 @@
 """Bulk: N send configs over D author domains, DNS 30 ms away, aligncheck over all of them.
 
-    .venv/bin/python benchmarks/bulk.py --sends 10000 --domains 1000 --latency 0.03 --runs 5
-    .venv/bin/python benchmarks/bulk.py --spf ...   (SPF with two levels of includes, one host)
+    .venv-bench/bin/python benchmarks/bulk.py --sends 10000 --domains 1000 --latency 0.03 --runs 5
+    .venv-bench/bin/python benchmarks/bulk.py --spf ...  (SPF, two levels of includes, one host)
+    .venv-bench/bin/python benchmarks/bulk.py --full-answers ...   (NSD's authoritative answers)
+
+NSD answers minimally by default, as the recursive resolver the relay stands for does.
 
 Reports the median wall time, the questions that reached the DNS server, and the ratio to the
 critical-path bound (longest chain of dependent queries x latency). With --peer, also runs
