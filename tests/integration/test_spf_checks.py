@@ -20,6 +20,10 @@ ROOT = [
     'none.example. TXT "v=spf1 ip4:198.51.100.0/24 -all"',
     'esp.example. TXT "v=spf1 ip4:203.0.113.0/24 -all"',
     'spf1.smtpeter.com. TXT "v=spf1 ip4:192.0.2.0/28 -all"',
+    # %{l}: the local part of the MAIL FROM decides, so the same domain is not enough
+    '_dmarc.macro.example. TXT "v=DMARC1; p=reject"',
+    'macro.example. TXT "v=spf1 exists:%{l}.allowed.macro.example -all"',
+    "good.allowed.macro.example. A 127.0.0.2",
 ]
 
 
@@ -132,22 +136,14 @@ def test_sends_alike_are_judged_once_and_reported_where_each_stands(
     assert findings[0].message == findings[1].message
 
 
-def test_sends_that_differ_in_the_sender_are_judged_apart(nsd: NsdServer, tmp_path: Path) -> None:
-    # %{l}: the local part of the MAIL FROM decides, so the same domain is not enough
-    nsd.serve(
-        {
-            ".": [
-                '_dmarc.macro.example. TXT "v=DMARC1; p=reject"',
-                'macro.example. TXT "v=spf1 exists:%{l}.allowed.macro.example -all"',
-                "good.allowed.macro.example. A 127.0.0.2",
-            ]
-        }
-    )
+def test_sends_that_differ_in_the_sender_are_judged_apart(
+    server: NsdServer, tmp_path: Path
+) -> None:
     good, bad = tmp_path / "good.yaml", tmp_path / "bad.yaml"
     good.write_text("from: a@macro.example\nenvelope: good@macro.example\n")
     bad.write_text("from: a@macro.example\nenvelope: bad@macro.example\n")
     settings = Settings(
-        nameservers=(nsd.address,), ignore=("AC302",), cache=False, sending_ips=("192.0.2.10",)
+        nameservers=(server.address,), ignore=("AC302",), cache=False, sending_ips=("192.0.2.10",)
     )
     findings = check_paths([str(good), str(bad)], settings).findings
     failing = [Path(f.path).name for f in findings if f.rule == "AC706"]
