@@ -196,6 +196,7 @@ class DnsContext:
     _org_of: OrgDomainOf | None = None
     _aligned: dict[tuple[str, str, str, str], Alignment | Failure] = field(default_factory=dict)
     _policy: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    _judged: dict[tuple[object, ...], list[_Judged]] = field(default_factory=dict)
 
     def discovery(self, model: str, domain: str) -> Discovery | Failure:
         """Discovery for an author domain under a model, once per run."""
@@ -229,6 +230,14 @@ class DnsContext:
         if known is None:
             known = self._policy[author] = list(_policy_problems(author, found))
         return known
+
+    def judged(self, send: DnsSend, run: DnsRun) -> list[_Judged]:
+        """The policy rules' findings for the send, made once per run for sends alike."""
+        key = judged_alike(send)
+        found = self._judged.get(key)
+        if found is None:
+            found = self._judged[key] = _judge(send, run, self)
+        return found
 
     def settled(self, lookup: Lookup) -> DnsContext:
         """What the next round (reading `lookup`) keeps: the discoveries made (a discovery
@@ -319,53 +328,96 @@ def shared(send: DnsSend) -> tuple[str, ...]:
     return () if send.author_domain is None else (_subject(send.author_domain),)
 
 
+# How a judgement of sends alike is reported for one send: always, the first time the
+# author appears in the file (its AC5xx), or once per file and author (AC506).
+_ALWAYS, _FIRST_TIME, _ONCE_PER_FILE = "always", "first-time", "once-per-file"
+# (when, at the author or at the MAIL FROM, code, message, severity, about)
+_Judged = tuple[str, str, str, str, Severity | None, str | None]
+
+
 def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     author = send.author_domain
     if author is None:
         return
+    ctx = _context(run)
+    first_time: bool | None = None
+    for when, at, code, message, severity, about in ctx.judged(send, run):
+        if when == _FIRST_TIME:
+            if first_time is None:
+                first_time = ctx.first_time(send.path, author)
+            if not first_time:
+                continue
+        elif when == _ONCE_PER_FILE:
+            key = (code, send.path, author)
+            if not ctx.not_yet(key):
+                continue
+            ctx.mark(key)
+        pos = send.author_pos if at == "author" else send.mail_from.pos
+        yield Problem(code, pos, message, severity, about=about)
+
+
+def _judge(send: DnsSend, run: DnsRun, ctx: DnsContext) -> list[_Judged]:
+    """What the policy rules find for a send with an author domain, without its positions;
+    the same for every send alike in what it reads (`DnsContext.judged`)."""
     from aligncheck.dmarc.alignment import Alignment
     from aligncheck.dmarc.discovery import Discovery
 
-    ctx = _context(run)
-    pos = send.author_pos
+    author = send.author_domain
+    assert author is not None
+    nowhere = Pos(0, 0)
     discoveries = [ctx.discovery(model, author) for model in ctx.models]
     found = [d for d in discoveries if isinstance(d, Discovery)]
     if len(found) < len(discoveries):
         failure = next(d for d in discoveries if not isinstance(d, Discovery))
-        yield failure_problem(failure, pos, f"the DMARC checks of `{author}`")
-        return
-    if ctx.first_time(send.path, author):
-        subject = _subject(author)
-        for code, message in ctx.policy_problems(author, found):
-            yield Problem(code, pos, message, about=subject)
+        problem = failure_problem(failure, nowhere, f"the DMARC checks of `{author}`")
+        return [(_ALWAYS, "author", problem.code, problem.message, problem.severity, None)]
+    subject = _subject(author)
+    judged: list[_Judged] = [
+        (_FIRST_TIME, "author", code, message, None, subject)
+        for code, message in ctx.policy_problems(author, found)
+    ]
     verdicts: list[Verdict] | None = None
     mail_from = send.mail_from
     if mail_from.domain is not None:  # the envelope, or a profile's bounce host
-        judged = [(d, ctx.align(d, mail_from.domain)) for d in found]
-        failed = next((a for _, a in judged if not isinstance(a, Alignment)), None)
+        aligned = [(d, ctx.align(d, mail_from.domain)) for d in found]
+        failed = next((a for _, a in aligned if not isinstance(a, Alignment)), None)
         if failed is not None:
             skipped = f"the alignment check of `{mail_from.domain}`"
-            yield failure_problem(failed, mail_from.pos, skipped)
+            problem = failure_problem(failed, nowhere, skipped)
+            judged.append((_ALWAYS, "mail-from", problem.code, problem.message, None, None))
         else:
-            verdicts = [Verdict(d, a) for d, a in judged if isinstance(a, Alignment)]
+            verdicts = [Verdict(d, a) for d, a in aligned if isinstance(a, Alignment)]
             what = "envelope domain" if mail_from.kind == "envelope" else "bounce host"
-            problem = next(
-                _misaligned(mail_from.pos, mail_from.domain, author, verdicts, what), None
-            )
-            if problem is not None:
-                yield _carried(problem, send, run, verdicts)
+            misaligned = next(_misaligned(nowhere, mail_from.domain, author, verdicts, what), None)
+            if misaligned is not None:
+                problem = _carried(misaligned, send, run, verdicts)
+                judged.append(
+                    (_ALWAYS, "mail-from", problem.code, problem.message, problem.severity, None)
+                )
     elif send.envelope is None:
-        yield from _bounce_host(send, author, found, ctx.require_strict)
-    if len(found) == 2 and ctx.not_yet(("AC506", send.path, author)):
+        for problem in _bounce_host(send, author, found, ctx.require_strict):
+            judged.append((_ALWAYS, "author", problem.code, problem.message, None, None))
+    if len(found) == 2:
         disagreement = _disagreement(found, verdicts)
         if disagreement:
-            ctx.mark(("AC506", send.path, author))
-            yield Problem(
-                "AC506",
-                pos,
-                f"RFC 7489 and RFC 9989 receivers disagree about `{author}`: {disagreement}",
-                about=_subject(author),
-            )
+            message = f"RFC 7489 and RFC 9989 receivers disagree about `{author}`: {disagreement}"
+            judged.append((_ONCE_PER_FILE, "author", "AC506", message, None, subject))
+    return judged
+
+
+def judged_alike(send: DnsSend) -> tuple[object, ...]:
+    """What the policy rules read of a send: sends alike in it are judged once per run."""
+    from aligncheck.rules.outcome import depends_on
+
+    mail_from = send.mail_from
+    return (
+        send.author_domain,
+        mail_from.kind,
+        mail_from.domain,
+        send.envelope is None,
+        send.trackbounces,
+        depends_on("dkim", send),  # whether the DKIM leg carries DMARC (AC301's severity)
+    )
 
 
 def _models(found: list[Discovery]) -> str:

@@ -135,3 +135,47 @@ def test_outcomes(
     for (rule, severity), message in zip(found, messages, strict=True):
         if rule in ("AC301", "AC706", "AC805") and domain == "reject.example":
             assert ("DMARC still passes through" in message) is (severity == "warning")
+
+
+def test_sends_differing_only_in_their_dkim_leg_are_judged_apart(
+    server: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # one author, one misaligned envelope: AC301 is judged once for sends alike, but the
+    # second send's own DKIM-Signature (rewriting off) carries DMARC, so its AC301 is a
+    # warning while the first's stays an error
+    signed = (
+        "from: a@reject.example\nenvelope: b@esp.example\n"
+        "trackclicks: false\ntrackopens: false\ninlinecss: false\n"
+        "mime: |\n"
+        "  DKIM-Signature: v=1; a=rsa-sha256; d=reject.example; s=zero; h=from; bh=x; b=y\n"
+        "  From: a@reject.example\n"
+        "\n"
+        "  Hello\n"
+    )
+    (tmp_path / "1-plain.yaml").write_text("from: a@reject.example\nenvelope: b@esp.example\n")
+    (tmp_path / "2-signed.yaml").write_text(signed)
+    (tmp_path / ".aligncheck.toml").write_text('sending-ips = ["192.0.2.10"]\n')
+    main(
+        [
+            "check",
+            "--nameserver",
+            server.address,
+            "--no-cache",
+            "--format",
+            "json",
+            "--ignore",
+            "AC302,AC5",
+            str(tmp_path),
+        ]
+    )
+    document = json.loads(capsys.readouterr().out)
+    found = [
+        (Path(f["path"]).name, f["rule"], f["severity"])
+        for f in document["findings"]
+        if f["rule"] == "AC301"
+    ]
+    assert found == [("1-plain.yaml", "AC301", "error"), ("2-signed.yaml", "AC301", "warning")]
+    assert [entry["outcome"]["rfc9989"] for entry in document["sends"]] == [
+        "unknown",
+        "pass (DKIM)",
+    ]
