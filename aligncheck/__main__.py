@@ -1,3 +1,3 @@
-from aligncheck.cli import main
+from aligncheck.cli import run
 
-raise SystemExit(main())
+run()

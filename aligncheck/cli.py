@@ -3,11 +3,13 @@ runner. The options themselves are declared once, in `options.py`."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -391,5 +393,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
+def run() -> NoReturn:
+    """The `aligncheck` command: `main`, then out of the process without freeing what the run
+    read object by object (tens of milliseconds after a large run; mypy exits the same way).
+    Nothing is left to clean up by then: every file is written and closed, every worker
+    process and thread joined; the output streams are flushed here."""
+    status = main()
+    for output in (sys.stdout, sys.stderr):
+        # a reader gone (`| head`): the rest is not wanted
+        with contextlib.suppress(OSError, ValueError):
+            output.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -276,3 +276,42 @@ def test_module_entry_point(bad_file: Path) -> None:
     )
     assert result.returncode == 1
     assert "AC401" in result.stdout
+
+
+def _many_findings(tmp_path: Path, sends: int) -> Path:
+    path = tmp_path / "many.yaml"
+    lines = ["sends:"] + [
+        f"  - {{from: a@example.com, recipient: r{i}@example.org, dsn: {{notify: BAD}}}}"
+        for i in range(sends)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_the_command_leaves_with_its_status_and_its_whole_output(tmp_path: Path) -> None:
+    # the command leaves without tearing its objects down: the output is flushed first
+    path = _many_findings(tmp_path, 3000)
+    result = subprocess.run(
+        [sys.executable, "-m", "aligncheck", "check", "--offline", "--format", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert len(json.loads(result.stdout)["findings"]) == 6000
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    path = _many_findings(tmp_path, 3000)
+    with subprocess.Popen(
+        [sys.executable, "-m", "aligncheck", "check", "--offline", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert b"AC40" in process.stdout.readline()
+        process.stdout.close()  # as `| head -1` does
+        errors = process.stderr.read().decode()
+        assert process.wait(timeout=60) in (0, 1)
+    assert "Traceback" not in errors
+    assert "Exception ignored" not in errors
