@@ -240,14 +240,21 @@ class DnsContext:
         return found
 
     def settled(self, lookup: Lookup) -> DnsContext:
-        """What the next round (reading `lookup`) keeps: the discoveries made (a discovery
-        reads every answer through `needed`, so a missing one is a Failure, made again)."""
+        """What the next round (reading `lookup`) keeps: the discoveries and alignments made
+        (each reads every answer through `needed`, so a missing one is a Failure, made again;
+        what was made from answers present stays true, as no name is asked twice)."""
+        from aligncheck.dmarc.alignment import Alignment
         from aligncheck.dmarc.discovery import Discovery
 
         kept: dict[tuple[str, str], Discovery | Failure] = {
             key: found for key, found in self._discoveries.items() if isinstance(found, Discovery)
         }
-        return DnsContext(lookup, self.models, self.psl_private, self.require_strict, kept)
+        aligned: dict[tuple[str, str, str, str], Alignment | Failure] = {
+            key: found for key, found in self._aligned.items() if isinstance(found, Alignment)
+        }
+        return DnsContext(
+            lookup, self.models, self.psl_private, self.require_strict, kept, _aligned=aligned
+        )
 
     def first_time(self, path: str, domain: str) -> bool:
         key = ("AC5xx", path, domain)

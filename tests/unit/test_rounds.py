@@ -10,7 +10,7 @@ from aligncheck.engine import gather_sends
 from aligncheck.resolver import Answer, AnswerTable, Failure
 from aligncheck.rules import spf
 from aligncheck.rules.context import DnsRun
-from aligncheck.rules.policy import discovery
+from aligncheck.rules.policy import alignments, discovery
 from aligncheck.settings import Settings
 from aligncheck.spf.evaluate import NeedAnswers
 
@@ -41,6 +41,32 @@ def test_a_discovery_is_carried_and_one_a_missing_answer_failed_is_made_again() 
     assert discovery(second, "rfc9989", "policy.brand.example") is made  # carried
     found = discovery(second, "rfc9989", "bare.brand.example")
     assert isinstance(found, Discovery) and found.effective == "reject"  # np
+
+
+def test_an_alignment_is_carried_and_one_a_missing_answer_failed_is_made_again() -> None:
+    # relaxed alignment of a MAIL FROM walks its own tree (RFC 9989): made once, the next
+    # rounds (and the judging after the last) read it instead of walking again
+    table = AnswerTable(
+        {
+            ("_dmarc.brand.example", "TXT"): txt("v=DMARC1; p=reject"),
+            ("_dmarc.example", "TXT"): Answer("nxdomain", ttl=300),
+            ("_dmarc.bounce.brand.example", "TXT"): Answer("nxdomain", ttl=300),
+        }
+    )
+    first = DnsRun(table, MODELS, Settings())
+    made = alignments(first, "brand.example", "bounce.brand.example")
+    assert not isinstance(made, Failure)
+    [(_, aligned)] = made
+    missing = alignments(first, "brand.example", "mail.brand.example")
+    assert isinstance(missing, Failure) and missing.missing
+
+    table.answers[("_dmarc.mail.brand.example", "TXT")] = Answer("nxdomain", ttl=300)
+    second = first.next_round(table)
+    carried = alignments(second, "brand.example", "bounce.brand.example")
+    assert not isinstance(carried, Failure)
+    assert carried[0][1] is aligned  # carried, not walked again
+    found = alignments(second, "brand.example", "mail.brand.example")
+    assert not isinstance(found, Failure) and found[0][1].aligned
 
 
 def test_an_spf_tree_is_kept_only_once_every_level_was_answered(tmp_path: Path) -> None:
