@@ -207,7 +207,10 @@ def _located(
 
 
 PARALLEL_FILES = 200  # below this, starting worker processes costs more than it saves
-PARALLEL_SENDS = 2000  # the same for judging sends against DNS answers
+# the same for judging sends against DNS answers: sends alike are judged once, so a share
+# costs little beside starting its process and sending its findings back (the bulk SPF run,
+# 10,000 sends: 0.31-0.32 s in one process, 0.35-0.40 s in two; 30,000: 1.4-1.6 s, 1.2 s)
+PARALLEL_SENDS = 15_000
 
 
 def check_files(
