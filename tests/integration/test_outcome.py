@@ -38,6 +38,27 @@ def server(nsd: NsdServer) -> NsdServer:
     return nsd
 
 
+def check_json(
+    server: NsdServer, capsys: pytest.CaptureFixture[str], target: Path
+) -> dict[str, Any]:
+    """`check --format json` of `target` against the server (AC302 and AC5xx aside)."""
+    main(
+        [
+            "check",
+            "--nameserver",
+            server.address,
+            "--no-cache",
+            "--format",
+            "json",
+            "--ignore",
+            "AC302,AC5",
+            str(target),
+        ]
+    )
+    document: dict[str, Any] = json.loads(capsys.readouterr().out)
+    return document
+
+
 def run(
     server: NsdServer,
     tmp_path: Path,
@@ -53,20 +74,7 @@ def run(
         config += [f"{key} = {json.dumps(value)}" for key, value in profile.items()]
     (tmp_path / ".aligncheck.toml").write_text("\n".join(config) + "\n")
     (tmp_path / "send.yaml").write_text(send)
-    main(
-        [
-            "check",
-            "--nameserver",
-            server.address,
-            "--no-cache",
-            "--format",
-            "json",
-            "--ignore",
-            "AC302,AC5",
-            str(tmp_path / "send.yaml"),
-        ]
-    )
-    document = json.loads(capsys.readouterr().out)
+    document = check_json(server, capsys, tmp_path / "send.yaml")
     [entry] = document["sends"]
     findings = [(f["rule"], f["severity"]) for f in document["findings"]]
     return entry["outcome"], findings, [f["message"] for f in document["findings"]]
@@ -155,20 +163,7 @@ def test_sends_differing_only_in_their_dkim_leg_are_judged_apart(
     (tmp_path / "1-plain.yaml").write_text("from: a@reject.example\nenvelope: b@esp.example\n")
     (tmp_path / "2-signed.yaml").write_text(signed)
     (tmp_path / ".aligncheck.toml").write_text('sending-ips = ["192.0.2.10"]\n')
-    main(
-        [
-            "check",
-            "--nameserver",
-            server.address,
-            "--no-cache",
-            "--format",
-            "json",
-            "--ignore",
-            "AC302,AC5",
-            str(tmp_path),
-        ]
-    )
-    document = json.loads(capsys.readouterr().out)
+    document = check_json(server, capsys, tmp_path)
     found = [
         (Path(f["path"]).name, f["rule"], f["severity"])
         for f in document["findings"]
