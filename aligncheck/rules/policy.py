@@ -233,7 +233,7 @@ class DnsContext:
 
     def judged(self, send: DnsSend, run: DnsRun) -> list[_Judged]:
         """The policy rules' findings for the send, made once per run for sends alike."""
-        key = judged_alike(send)
+        key = _judged_alike(send)
         found = self._judged.get(key)
         if found is None:
             found = self._judged[key] = _judge(send, run, self)
@@ -391,7 +391,9 @@ def _judge(send: DnsSend, run: DnsRun, ctx: DnsContext) -> list[_Judged]:
         if failed is not None:
             skipped = f"the alignment check of `{mail_from.domain}`"
             problem = failure_problem(failed, nowhere, skipped)
-            judged.append((_ALWAYS, "mail-from", problem.code, problem.message, None, None))
+            judged.append(
+                (_ALWAYS, "mail-from", problem.code, problem.message, problem.severity, None)
+            )
         else:
             verdicts = [Verdict(d, a) for d, a in aligned if isinstance(a, Alignment)]
             what = "envelope domain" if mail_from.kind == "envelope" else "bounce host"
@@ -412,7 +414,7 @@ def _judge(send: DnsSend, run: DnsRun, ctx: DnsContext) -> list[_Judged]:
     return judged
 
 
-def judged_alike(send: DnsSend) -> tuple[object, ...]:
+def _judged_alike(send: DnsSend) -> tuple[object, ...]:
     """What the policy rules read of a send: sends alike in it are judged once per run."""
     from aligncheck.rules.outcome import depends_on
 
