@@ -249,17 +249,16 @@ class SpfState:
     trees: dict[str, Tree | None] = field(default_factory=dict)
     outcomes: dict[tuple[str, str, str], Outcome] = field(default_factory=dict)
     reported: set[tuple[str, str]] = field(default_factory=set)
-    aligned: dict[tuple[str, str], bool | None] = field(default_factory=dict)
     # what sends alike (outcome.alike) are reported, judged once; never carried to a round
     found: dict[tuple[object, ...], list[tuple[str, str, Severity | None]]] = field(
         default_factory=dict
     )
 
     def settled(self, lookup: Lookup) -> SpfState:
-        """What the next round keeps (its answers hold these ones): trees, check_host()
-        results and alignments are stored only once every answer they read was there
-        (NeedAnswers and failures are not)."""
-        return SpfState(dict(self.trees), dict(self.outcomes), set(), dict(self.aligned))
+        """What the next round keeps (its answers hold these ones): trees and check_host()
+        results are stored only once every answer they read was there (NeedAnswers and
+        failures are not)."""
+        return SpfState(dict(self.trees), dict(self.outcomes))
 
 
 def first_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
@@ -284,14 +283,10 @@ def aligned_somewhere(send: DnsSend, run: DnsRun) -> bool | None:
 
     if send.author_domain is None or send.mail_from.domain is None:
         return None
-    key = (send.author_domain, send.mail_from.domain)
-    known = _state(run).aligned
-    if key not in known:
-        found = alignments(run, *key)
-        if isinstance(found, Failure):
-            return None  # not remembered: a later round may have the answer
-        known[key] = any(alignment.aligned for _, alignment in found)
-    return known[key]
+    found = alignments(run, send.author_domain, send.mail_from.domain)  # made once per run
+    if isinstance(found, Failure):
+        return None  # a later round may have the answer
+    return any(alignment.aligned for _, alignment in found)
 
 
 def questions(domains: Domains, models: Sequence[str], settings: Settings) -> Iterator[Question]:
