@@ -183,6 +183,10 @@ RULES = [
 _BLOCKING = ("quarantine", "reject")
 
 
+# per model in force: the author's discovery and how a domain aligns with it
+_Alignments = list[tuple["Discovery", "Alignment"]]
+
+
 @dataclass
 class DnsContext:
     """Answers for the run, and what has been reported per file and author domain."""
@@ -197,31 +201,59 @@ class DnsContext:
     _aligned: dict[tuple[str, str, str, str], Alignment | Failure] = field(default_factory=dict)
     _policy: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     _judged: dict[tuple[object, ...], list[_Judged]] = field(default_factory=dict)
+    _alignments: dict[tuple[str, str, str], _Alignments | Failure] = field(default_factory=dict)
 
     def discovery(self, model: str, domain: str) -> Discovery | Failure:
         """Discovery for an author domain under a model, once per run."""
-        from aligncheck.dmarc.discovery import discover
-
         key = (model, domain)
-        if key not in self._discoveries:
-            self._discoveries[key] = discover(model, self.lookup, domain, self.psl_private)
-        return self._discoveries[key]
+        found = self._discoveries.get(key)
+        if found is None:
+            from aligncheck.dmarc.discovery import discover
+
+            found = discover(model, self.lookup, domain, self.psl_private)
+            self._discoveries[key] = found
+        return found
 
     def align(self, discovery: Discovery, domain: str, tag: str = "aspf") -> Alignment | Failure:
         """AC301's judgement of a MAIL FROM domain, or of `d=` under `adkim`, once per run
         for each discovery (one per model and author here), domain and tag (walks of other
         identifiers remembered too). `require-strict-alignment` is about the envelope."""
-        from aligncheck.dmarc.alignment import align, org_domain_finder
-
         key = (discovery.model, discovery.domain, domain, tag)
         found = self._aligned.get(key)
         if found is None:
+            from aligncheck.dmarc.alignment import align, org_domain_finder
+
             if self._org_of is None:
                 self._org_of = org_domain_finder(self.lookup, self.psl_private)
             strict = self.require_strict and tag == "aspf"
             found = align(discovery, domain, self._org_of, tag=tag, require_strict=strict)
             self._aligned[key] = found
         return found
+
+    def alignments(self, author: str, domain: str, tag: str) -> _Alignments | Failure:
+        """Per model in force, the author's discovery and whether `domain` aligns with it
+        under `tag`, or the first Failure on the way; once per run for each author, domain
+        and tag (judging asks it for every send)."""
+        key = (author, domain, tag)
+        found = self._alignments.get(key)
+        if found is None:
+            found = self._alignments[key] = self._make_alignments(author, domain, tag)
+        return found
+
+    def _make_alignments(self, author: str, domain: str, tag: str) -> _Alignments | Failure:
+        from aligncheck.dmarc.alignment import Alignment
+        from aligncheck.dmarc.discovery import Discovery
+
+        made = []
+        for model in self.models:
+            discovery = self.discovery(model, author)
+            if not isinstance(discovery, Discovery):
+                return discovery
+            alignment = self.align(discovery, domain, tag)
+            if not isinstance(alignment, Alignment):
+                return alignment
+            made.append((discovery, alignment))
+        return made
 
     def policy_problems(self, author: str, found: list[Discovery]) -> list[tuple[str, str]]:
         """(code, message) of the author's records (AC500-AC507), once per run: every file
@@ -252,8 +284,17 @@ class DnsContext:
         aligned: dict[tuple[str, str, str, str], Alignment | Failure] = {
             key: found for key, found in self._aligned.items() if isinstance(found, Alignment)
         }
+        alignments: dict[tuple[str, str, str], _Alignments | Failure] = {
+            key: found for key, found in self._alignments.items() if isinstance(found, list)
+        }
         return DnsContext(
-            lookup, self.models, self.psl_private, self.require_strict, kept, _aligned=aligned
+            lookup,
+            self.models,
+            self.psl_private,
+            self.require_strict,
+            kept,
+            _aligned=aligned,
+            _alignments=alignments,
         )
 
     def first_time(self, path: str, domain: str) -> bool:
@@ -289,6 +330,9 @@ def followups(run: DnsRun, domains: Domains) -> Iterator[Question]:
 
 def _context(run: DnsRun) -> DnsContext:
     """This group's state for the run: discoveries, envelope walks, what was reported."""
+    made = run.state.get(__name__)
+    if isinstance(made, DnsContext):
+        return made  # asked for every send: the quick way first
     settings = run.settings
 
     def make() -> DnsContext:
@@ -304,26 +348,11 @@ def discovery(run: DnsRun, model: str, author: str) -> Discovery | Failure:
     return _context(run).discovery(model, author)
 
 
-def alignments(
-    run: DnsRun, author: str, domain: str, tag: str = "aspf"
-) -> list[tuple[Discovery, Alignment]] | Failure:
+def alignments(run: DnsRun, author: str, domain: str, tag: str = "aspf") -> _Alignments | Failure:
     """Per model in force, the author's discovery and whether `domain` aligns with it under
     `tag`: a MAIL FROM under `aspf` (AC301's judgement), `d=` under `adkim`; or the first
-    Failure on the way."""
-    from aligncheck.dmarc.alignment import Alignment
-    from aligncheck.dmarc.discovery import Discovery
-
-    ctx = _context(run)
-    found = []
-    for model in ctx.models:
-        discovery = ctx.discovery(model, author)
-        if not isinstance(discovery, Discovery):
-            return discovery
-        alignment = ctx.align(discovery, domain, tag)
-        if not isinstance(alignment, Alignment):
-            return alignment
-        found.append((discovery, alignment))
-    return found
+    Failure on the way. Made once per run."""
+    return _context(run).alignments(author, domain, tag)
 
 
 def _subject(author: str) -> str:

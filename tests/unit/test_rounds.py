@@ -56,6 +56,7 @@ def test_an_alignment_is_carried_and_one_a_missing_answer_failed_is_made_again()
     first = DnsRun(table, MODELS, Settings())
     made = alignments(first, "brand.example", "bounce.brand.example")
     assert not isinstance(made, Failure)
+    assert alignments(first, "brand.example", "bounce.brand.example") is made  # once per run
     [(_, aligned)] = made
     missing = alignments(first, "brand.example", "mail.brand.example")
     assert isinstance(missing, Failure) and missing.missing
@@ -64,7 +65,8 @@ def test_an_alignment_is_carried_and_one_a_missing_answer_failed_is_made_again()
     second = first.next_round(table)
     carried = alignments(second, "brand.example", "bounce.brand.example")
     assert not isinstance(carried, Failure)
-    assert carried[0][1] is aligned  # carried, not walked again
+    assert carried is made  # carried whole, not put together again
+    assert carried[0][1] is aligned  # not walked again
     found = alignments(second, "brand.example", "mail.brand.example")
     assert not isinstance(found, Failure) and found[0][1].aligned
 
