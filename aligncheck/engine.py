@@ -462,13 +462,14 @@ def _judge_sends(
     shares stay even) and a copy of the run's state as the DNS rounds left it."""
     processes = parallel.workers(sends, PARALLEL_SENDS)
 
+    checks = [(group.check, DNS_CHECKS[id(group)]) for group in groups]
+
     def judge(share: Sequence[FileResult]) -> tuple[list[Finding], list[SendOutcome]]:
         run = _Run(Decider(dns_run.settings))
         share_sends = [send for result in share for send in result.sends]
         for send in share_sends:
-            for group in groups:
-                problems = group.check(send, dns_run)
-                run.add(send.path, problems, DNS_CHECKS[id(group)], send.index, send.line)
+            for check, owner in checks:
+                run.add(send.path, check(send, dns_run), owner, send.index, send.line)
         return run.findings, _outcomes(share_sends, dns_run)
 
     findings: list[Finding] = []

@@ -10,7 +10,7 @@ from aligncheck.rules.base import Rule
 from aligncheck.rules.dns_failures import failure_problem
 
 if TYPE_CHECKING:
-    from aligncheck.resolver import Lookup, Question
+    from aligncheck.resolver import Failure, Lookup, Question
     from aligncheck.rules.context import DnsRun, Domains
     from aligncheck.send import DnsSend
     from aligncheck.settings import Settings
@@ -69,6 +69,22 @@ def undeliverable(lookup: Lookup, domain: str) -> str | None:
     return "it has no MX and no A/AAAA records"
 
 
+def _judged(run: DnsRun, domain: str) -> str | Failure | None:
+    """`undeliverable` of an envelope domain, or the Failure it raised: once per run (every
+    send with that envelope asks)."""
+    known: dict[str, str | Failure | None] = run.kept(__name__, dict, dict)
+    if domain in known:
+        return known[domain]
+    from aligncheck.resolver import Failure
+
+    try:
+        found: str | Failure | None = undeliverable(run.lookup, domain)
+    except Failure as failure:
+        found = failure
+    known[domain] = found
+    return found
+
+
 def _is_null_mx(record: str) -> bool:
     preference, _, exchange = record.partition(" ")
     return preference == "0" and exchange.strip() in (".", "")
@@ -83,13 +99,10 @@ def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
     envelope = send.envelope
     if envelope is None or envelope.mailbox is None:
         return
-    from aligncheck.resolver import Failure
-
     domain = envelope.mailbox.domain
-    try:
-        reason = undeliverable(run.lookup, domain)
-    except Failure as failure:
-        yield failure_problem(failure, envelope.pos, f"the deliverability check of `{domain}`")
+    reason = _judged(run, domain)
+    if not isinstance(reason, str | None):
+        yield failure_problem(reason, envelope.pos, f"the deliverability check of `{domain}`")
         return
     if reason is not None:
         yield Problem(

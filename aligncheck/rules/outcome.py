@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from aligncheck.rules.spf import sender_of  # the rule modules are loaded with the registry
+
 if TYPE_CHECKING:
     from aligncheck.rules.context import DnsRun
     from aligncheck.send import DnsSend
@@ -31,8 +33,6 @@ def depends_on(kind: str, send: DnsSend) -> tuple[object, ...]:
     """What the `kind` leg ("spf" or "dkim") of a send depends on besides the run: sends
     alike in it share one judgement of that leg per run."""
     if kind == "spf":
-        from aligncheck.rules.spf import sender_of
-
         mail_from = send.mail_from
         return (send.author_domain, mail_from.kind, mail_from.domain, send.hosts, sender_of(send))
     return (send.author_domain, send.dkim_keys, send.signature_breaks)

@@ -4,6 +4,7 @@ the author in at least one model in force (a misaligned one is AC301's)."""
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING
 from aligncheck.findings import Problem, Severity
 from aligncheck.rules.base import Rule
 from aligncheck.rules.dns_failures import failure_problem
+from aligncheck.rules.policy import alignments
 
 if TYPE_CHECKING:
     from aligncheck.resolver import Lookup, Question
@@ -248,7 +250,7 @@ class SpfState:
 
     trees: dict[str, Tree | None] = field(default_factory=dict)
     outcomes: dict[tuple[str, str, str], Outcome] = field(default_factory=dict)
-    reported: set[tuple[str, str]] = field(default_factory=set)
+    reported: set[tuple[str, str, str]] = field(default_factory=set)
     # what sends alike (outcome.alike) are reported, judged once; never carried to a round
     found: dict[tuple[object, ...], list[tuple[str, str, Severity | None]]] = field(
         default_factory=dict
@@ -261,6 +263,7 @@ class SpfState:
         return SpfState(dict(self.trees), dict(self.outcomes))
 
 
+@functools.lru_cache(maxsize=1024)  # a run's few hosts, asked for every MAIL FROM domain
 def first_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     """A network is evaluated by its first address (spec §7)."""
     from aligncheck.spf.evaluate import client_ip
@@ -278,14 +281,11 @@ def sender_of(send: DnsSend) -> str:
 def aligned_somewhere(send: DnsSend, run: DnsRun) -> bool | None:
     """Whether the MAIL FROM aligns with the author in at least one model in force (None
     when that cannot be known: no author, or a lookup failed)."""
-    from aligncheck.resolver import Failure
-    from aligncheck.rules.policy import alignments
-
     if send.author_domain is None or send.mail_from.domain is None:
         return None
     found = alignments(run, send.author_domain, send.mail_from.domain)  # made once per run
-    if isinstance(found, Failure):
-        return None  # a later round may have the answer
+    if not isinstance(found, list):
+        return None  # a Failure: a later round may have the answer
     return any(alignment.aligned for _, alignment in found)
 
 
@@ -319,6 +319,9 @@ def followups(run: DnsRun, domains: Domains) -> Iterator[Question]:
 
 
 def _state(run: DnsRun) -> SpfState:
+    made = run.state.get(__name__)
+    if isinstance(made, SpfState):
+        return made  # asked for every send: the quick way first
     return run.kept(__name__, SpfState, SpfState)
 
 
@@ -358,17 +361,15 @@ def shared(send: DnsSend) -> tuple[str, ...]:
 
 
 def check(send: DnsSend, run: DnsRun) -> Iterator[Problem]:
-    subjects = shared(send)
-    if not subjects:
+    domain, author = send.mail_from.domain, send.author_domain
+    if domain is None or author is None:
         return
-    subject = subjects[0]
-    domain = send.mail_from.domain
-    assert domain is not None
     state = _state(run)
-    key = (send.path, subject)
+    key = (send.path, domain, author)
     if key in state.reported or not aligned_somewhere(send, run):
         return
     state.reported.add(key)
+    (subject,) = shared(send)
     pos = send.mail_from.pos
     for code, message, level in _found(send, run):
         yield Problem(code, pos, message, level, about=subject)
@@ -456,7 +457,6 @@ def _policy_severity(send: DnsSend, run: DnsRun) -> tuple[Severity, str | None]:
     (with what carries DMARC, when the DKIM leg does)."""
     from aligncheck.resolver import Failure
     from aligncheck.rules.outcome import carried_by
-    from aligncheck.rules.policy import alignments
 
     assert send.author_domain is not None and send.mail_from.domain is not None
     found = alignments(run, send.author_domain, send.mail_from.domain)
