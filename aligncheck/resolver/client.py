@@ -19,7 +19,7 @@ import selectors
 import socket
 import time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -57,6 +57,7 @@ _FAILED_RCODES = {
 
 
 PARALLEL_QUESTIONS = 600  # above this, a batch is split over one process per core
+DEALT = 16  # questions a process takes at a time from a batch shared out
 
 
 def resolve_batch(
@@ -64,18 +65,22 @@ def resolve_batch(
 ) -> Mapping[Question, Answer]:
     """Every question's answer. dnspython spends about half a millisecond of CPU on each
     question, so a large batch is shared out to one process per core (at most 4, each with
-    its own loop and its share of the concurrency); a small one stays in this process."""
+    its own loop and its share of the concurrency); a small one stays in this process.
+    The processes take the questions 16 at a time as they have room for them, so they
+    finish together however their answers differ in cost or the machine in its turns."""
     from aligncheck import parallel
 
     processes = min(parallel.workers(len(questions), PARALLEL_QUESTIONS), 4)
-    shares = [questions[i::processes] for i in range(processes)]
+    if processes < 2:
+        return resolve(questions, servers, lifetime, concurrency)
     each = max(1, concurrency // processes)
+    dealer = _SharedDealer(questions)
 
-    def ask(share: list[Question]) -> dict[Question, Answer]:
-        return resolve(share, servers, lifetime, each)
+    def ask(_: int) -> dict[Question, Answer]:
+        return _Batch(servers, lifetime, each).run(dealer.take)
 
     answers: dict[Question, Answer] = {}
-    for found in parallel.share_out(ask, shares, processes):
+    for found in parallel.share_out(ask, range(processes), processes):
         answers.update(found)
     return answers
 
@@ -84,7 +89,31 @@ def resolve(
     questions: list[Question], servers: Servers, lifetime: float, concurrency: int
 ) -> dict[Question, Answer]:
     """An Answer for every question, at most `concurrency` in flight, each within `lifetime`."""
-    return _Batch(servers, lifetime, concurrency).run(questions)
+    pending = list(enumerate(questions))
+
+    def take() -> list[tuple[int, Question]]:
+        taken = pending[:]
+        pending.clear()
+        return taken
+
+    return _Batch(servers, lifetime, concurrency).run(take)
+
+
+class _SharedDealer:
+    """A batch's questions dealt to forked processes: the next one's index lives in memory
+    the processes share (inherited through fork), moved on under its lock."""
+
+    def __init__(self, questions: list[Question]) -> None:
+        import multiprocessing
+
+        self.questions = questions
+        self.next = multiprocessing.get_context("fork").Value("q", 0)
+
+    def take(self) -> list[tuple[int, Question]]:
+        with self.next.get_lock():
+            start = self.next.value
+            self.next.value = min(start + DEALT, len(self.questions))
+        return list(enumerate(self.questions[start : start + DEALT], start))
 
 
 Outcome = Answer | tuple[dns.name.Name, float]  # an answer, or a CNAME into another zone
@@ -143,13 +172,24 @@ class _Batch:
         self.selector.register(self.wake_read, selectors.EVENT_READ, None)
         self.concurrency = max(1, min(concurrency, _socket_budget()))
 
-    def run(self, questions: list[Question]) -> dict[Question, Answer]:
-        pending = deque(enumerate(questions))
+    def run(self, take: Callable[[], list[tuple[int, Question]]]) -> dict[Question, Answer]:
+        """Ask what `take()` gives (numbered questions; nothing once all are given) while
+        fewer than `concurrency` are on their way, until every one is answered."""
+        pending: deque[tuple[int, Question]] = deque()
+        given = True
         try:
-            while pending or self.busy:
-                while pending and self.busy < self.concurrency:
+            while True:
+                while self.busy < self.concurrency:
+                    if not pending and given:
+                        taken = take()
+                        given = bool(taken)
+                        pending.extend(taken)
+                    if not pending:
+                        break
                     index, question = pending.popleft()
                     self._begin(question, index)
+                if not self.busy and not pending and not given:
+                    break
                 if self.busy:
                     self._wait()
         finally:

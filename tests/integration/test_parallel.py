@@ -18,6 +18,7 @@ from aligncheck.resolver import client as dns_client
 from aligncheck.rules.context import Domains
 from aligncheck.settings import ORG_MODELS, Settings
 from tests.nsd import NsdServer, zone_file_records
+from tests.relay import relay
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -129,6 +130,39 @@ def test_a_dns_batch_shared_out_gets_the_answers_one_process_gets(
     assert len(questions) > 20
     assert spread.answers == alone.answers
     assert not any(answer.failed for answer in spread.answers.values())
+
+
+def test_a_batch_shared_out_asks_each_question_once(
+    nsd: NsdServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The processes take the questions from one queue: none is asked twice, none left out."""
+    nsd.serve({".": zone_file_records(EXAMPLES / "dns" / "examples.zone")})
+    questions = {(f"host{number}.example.com", "TXT") for number in range(100)}
+    questions |= {(f"_dmarc.brand{number}.example", "TXT") for number in range(100)}
+    calls = share_everything(monkeypatch)
+    with relay(nsd.port) as counting:
+        config = ResolverConfig((counting.address,), 5.0, 8, False)
+        table = resolve_all(questions, config)
+        assert counting.sent == len(questions)
+        assert len(counting.questions) == len(questions)
+    assert calls == [2]
+    assert table.answers.keys() == questions
+    assert not any(answer.failed for answer in table.answers.values())
+
+
+def test_processes_taking_questions_by_turns_get_each_one_once_in_order() -> None:
+    questions = [(f"name{number}.example", "TXT") for number in range(100)]
+    dealer = dns_client._SharedDealer(questions)
+    taken: list[list[tuple[int, tuple[str, str]]]] = [[], []]
+    turn = 0
+    while batch := dealer.take():
+        assert len(batch) <= dns_client.DEALT
+        taken[turn % 2].extend(batch)  # two takers, as two processes would be
+        turn += 1
+    assert taken[0] and taken[1]
+    dealt = sorted(taken[0] + taken[1])
+    assert dealt == list(enumerate(questions))  # each once, numbered by its place
+    assert dealer.take() == []
 
 
 @pytest.mark.parametrize("size", [0, 1, 5, 8, 9, 100])
