@@ -319,9 +319,6 @@ def followups(run: DnsRun, domains: Domains) -> Iterator[Question]:
 
 
 def _state(run: DnsRun) -> SpfState:
-    made = run.state.get(__name__)
-    if isinstance(made, SpfState):
-        return made  # asked for every send: the quick way first
     return run.kept(__name__, SpfState, SpfState)
 
 
