@@ -89,14 +89,8 @@ def resolve(
     questions: list[Question], servers: Servers, lifetime: float, concurrency: int
 ) -> dict[Question, Answer]:
     """An Answer for every question, at most `concurrency` in flight, each within `lifetime`."""
-    pending = list(enumerate(questions))
-
-    def take() -> list[tuple[int, Question]]:
-        taken = pending[:]
-        pending.clear()
-        return taken
-
-    return _Batch(servers, lifetime, concurrency).run(take)
+    given = iter([list(enumerate(questions))])  # all at once, then nothing
+    return _Batch(servers, lifetime, concurrency).run(lambda: next(given, []))
 
 
 class _SharedDealer:
