@@ -18,6 +18,7 @@ from aligncheck.addresses import (
 )
 from aligncheck.findings import Pos
 from aligncheck.nodes import Entry, Map, Node, Scalar
+from aligncheck.parallel import handed_back
 from aligncheck.sources import RawSend
 
 _HEADER_NAME = re.compile(r"^([!-9;-~]+)[ \t]*:")
@@ -107,6 +108,7 @@ class Send:
         return None if self.envelope is None else self.envelope.domain
 
 
+@handed_back
 @dataclass(frozen=True, slots=True)
 class MailFrom:
     """The RFC5321.MailFrom of a send (spec §7): `envelope` (its domain), `bounce-host` (a
@@ -131,6 +133,7 @@ def mail_from(send: Send, bounce_host: str | None) -> MailFrom:
     return MailFrom("unknown", None, envelope.pos if envelope else send.author.pos)
 
 
+@handed_back
 @dataclass(frozen=True, slots=True)
 class DnsSend:
     """What the DNS rules need of a send, kept after its file's nodes are dropped."""

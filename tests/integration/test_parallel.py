@@ -4,6 +4,7 @@ shared out, and the processes counted so a silent fall-back to one process canno
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -272,3 +273,38 @@ def test_a_run_unfreezes_when_it_fails() -> None:
         raise RuntimeError("boom")
     assert gc.get_freeze_count() == 0
     assert gc.get_threshold() == before
+
+
+def test_sends_handed_back_by_workers_come_back_whole() -> None:
+    import pickle
+
+    from aligncheck.addresses import Mailbox
+    from aligncheck.findings import Pos
+    from aligncheck.send import DnsSend, Envelope, MailFrom
+
+    mail_from = MailFrom("bounce-host", "bounce.example.com", Pos(3, 5))
+    envelope = Envelope(Pos(4, 15), "b@bounce.example.com", Mailbox("b", "bounce.example.com"))
+    send = DnsSend(
+        "sends.yaml",
+        7,
+        "example.com",
+        Pos(2, 11),
+        envelope,
+        True,
+        9,
+        mail_from,
+        hosts=("192.0.2.10", "2001:db8::/48"),
+        dkim_keys=(("s1", "example.com"),),
+        signature_breaks=True,
+    )
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        again = pickle.loads(pickle.dumps(send, protocol))
+        assert again == send and again is not send
+        assert type(again.mail_from) is MailFrom and again.mail_from == mail_from
+    assert pickle.loads(pickle.dumps(_One(5))) == _One(5)
+
+
+@parallel.handed_back
+@dataclasses.dataclass(frozen=True, slots=True)
+class _One:
+    only: int
