@@ -176,7 +176,7 @@ class ReRead:
             found = load_json(text) if self.as_json else load_yaml(text, self.limits)
         except ParseError as exc:
             return exc.message
-        return [tree for tree in found if tree is not None]
+        return [tree for tree in found.documents if tree is not None]
 
 
 def _reads_back(text: str, edits: Sequence[Edit], reread: ReRead) -> str | None:

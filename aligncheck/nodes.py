@@ -49,9 +49,7 @@ class Entry(NamedTuple):
 
 @dataclass(eq=False, slots=True)
 class Map(Node):
-    entries: dict[str, Entry] = field(default_factory=dict)
-    # Keys written more than once (the later entry is kept in `entries`).
-    duplicates: list[Entry] = field(default_factory=list)
+    entries: dict[str, Entry] = field(default_factory=dict)  # a key written twice: its last
 
     def get(self, key: str) -> Node | None:
         entry = self.entries.get(key)

@@ -8,6 +8,7 @@ import json.decoder
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import yaml
 
@@ -69,7 +70,15 @@ def _byte_pos(data: bytes, offset: int) -> Pos:
     return Pos(line, len(data[start:offset].decode("utf-8", "replace")) + 1)
 
 
-def load_yaml(text: str, limits: Limits) -> list[Node | None]:
+class Loaded(NamedTuple):
+    """A file's documents as node trees, and the keys written twice in one of their mappings
+    (found while the trees are built; each mapping keeps the later entry)."""
+
+    documents: list[Node | None]
+    duplicates: list[Entry]
+
+
+def load_yaml(text: str, limits: Limits) -> Loaded:
     """All documents of a YAML stream as node trees."""
     try:
         roots = list(yaml.compose_all(text, Loader=_YAML_LOADER))
@@ -81,7 +90,7 @@ def load_yaml(text: str, limits: Limits) -> list[Node | None]:
         raise ParseError(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise ParseError("invalid YAML: nested too deeply") from None
-    lines = text.splitlines()
+    converter = _YamlConverter(text.splitlines())
     documents: list[Node | None] = []
     for root in roots:
         if root is None:
@@ -89,8 +98,8 @@ def load_yaml(text: str, limits: Limits) -> list[Node | None]:
             continue
         if "&" in text:  # without anchors there are no aliases to expand
             _check_expansion(root, limits)
-        documents.append(_YamlConverter(lines).convert(root, 0))
-    return documents
+        documents.append(converter.convert(root, 0))
+    return Loaded(documents, converter.duplicates)
 
 
 def _check_expansion(root: yaml.Node, limits: Limits) -> None:
@@ -141,6 +150,7 @@ class _YamlConverter:
     def __init__(self, lines: list[str]) -> None:
         self._lines = lines
         self._constructor = yaml.SafeLoader("")
+        self.duplicates: list[Entry] = []
 
     def convert(self, node: yaml.Node, depth: int) -> Node:
         mark = node.start_mark
@@ -182,7 +192,7 @@ class _YamlConverter:
                 self.convert(value_node, depth + 1),
             )
             if entry.key in entries:
-                mapping.duplicates.append(entry)
+                self.duplicates.append(entry)
             entries[entry.key] = entry
         return mapping
 
@@ -194,12 +204,6 @@ class _YamlConverter:
         return node.start_mark.column
 
 
-def _add_entry(mapping: Map, entry: Entry) -> None:
-    if entry.key in mapping.entries:
-        mapping.duplicates.append(entry)
-    mapping.entries[entry.key] = entry
-
-
 # --- JSON -------------------------------------------------------------------------------
 
 _scanstring: Callable[[str, int], tuple[str, int]] = json.decoder.scanstring  # type: ignore[attr-defined]
@@ -207,7 +211,7 @@ _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 
 
-def load_json(text: str) -> list[Node | None]:
+def load_json(text: str) -> Loaded:
     """One JSON document as a node tree. json.loads validates; a positioned pass builds."""
     try:
         json.loads(text, parse_constant=_reject_constant)
@@ -217,7 +221,8 @@ def load_json(text: str) -> list[Node | None]:
         raise ParseError("invalid JSON: nested too deeply") from None
     except ValueError as exc:  # e.g. integer strings longer than Python's limit
         raise ParseError(f"invalid JSON: {exc}") from None
-    return [_JsonParser(text).parse()]
+    parser = _JsonParser(text)
+    return Loaded([parser.parse()], parser.duplicates)
 
 
 _LITERALS: tuple[tuple[str, ScalarValue], ...] = (("true", True), ("false", False), ("null", None))
@@ -233,6 +238,7 @@ class _JsonParser:
     def __init__(self, text: str) -> None:
         self._text = text
         self._line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self.duplicates: list[Entry] = []
 
     def _pos(self, offset: int) -> Pos:
         line = bisect.bisect_right(self._line_starts, offset)
@@ -263,7 +269,10 @@ class _JsonParser:
                 key, i = _scanstring(text, i + 1)
                 i = self._skip(self._skip(i) + 1)  # past ':'
                 value, i = self._value(i, depth + 1)
-                _add_entry(mapping, Entry(key, key_pos, value))
+                entry = Entry(key, key_pos, value)
+                if key in mapping.entries:
+                    self.duplicates.append(entry)
+                mapping.entries[key] = entry
                 i = self._skip(i)
                 if text[i] == "}":
                     return mapping, i + 1

@@ -229,14 +229,12 @@ def load(
         text = decode(data)
         if not as_json and "aligncheck:" in text:
             _collect_comments(source, text)
-        documents = load_json(text) if as_json else load_yaml(text, limits)
+        documents, duplicates = load_json(text) if as_json else load_yaml(text, limits)
     except ParseError as exc:
         source.problems.append(Issue(IssueKind.PARSE, exc.pos, exc.message))
         source.holds_send = True
         return source
-    for document in documents:
-        if document is not None:
-            source.problems.extend(_duplicate_keys(document))
+    source.problems.extend(_duplicate_key(entry) for entry in duplicates)
     _extract_sends(source, documents)
     if len(source.sends) > limits.max_sends:
         source.problems.append(
@@ -301,21 +299,13 @@ def is_send(node: Node) -> bool:
     return isinstance(node, Map) and not SEND_MARKERS.isdisjoint(node.entries)
 
 
-def _duplicate_keys(root: Node) -> Iterator[Issue]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, Map):
-            for entry in node.duplicates:
-                yield Issue(
-                    IssueKind.PARSE,
-                    entry.key_pos,
-                    f"duplicate key `{entry.key}`: which value SMTPeter uses is undefined "
-                    "(aligncheck checks the last one)",
-                )
-            stack.extend(entry.value for entry in node.entries.values())
-        elif isinstance(node, Seq):
-            stack.extend(node.items)
+def _duplicate_key(entry: Entry) -> Issue:
+    return Issue(
+        IssueKind.PARSE,
+        entry.key_pos,
+        f"duplicate key `{entry.key}`: which value SMTPeter uses is undefined "
+        "(aligncheck checks the last one)",
+    )
 
 
 def _extract_sends(source: SourceFile, documents: list[Node | None]) -> None:

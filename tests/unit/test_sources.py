@@ -14,7 +14,7 @@ from tests.helpers import OFFLINE, codes, lint_text, located
 
 
 def test_yaml_positions_are_one_based() -> None:
-    [root] = load_yaml("a: 1\nb:\n  - x\n  - {c: d}\n", Limits())
+    [root] = load_yaml("a: 1\nb:\n  - x\n  - {c: d}\n", Limits()).documents
     assert isinstance(root, Map)
     assert root.entries["a"].key_pos == Pos(1, 1)
     assert root.entries["a"].value.pos == Pos(1, 4)
@@ -24,7 +24,7 @@ def test_yaml_positions_are_one_based() -> None:
 
 
 def test_json_positions_match_the_text() -> None:
-    [root] = load_json('{\n  "a": [1, true],\n  "b": {"c": "d\\u00e9"}\n}')
+    [root] = load_json('{\n  "a": [1, true],\n  "b": {"c": "d\\u00e9"}\n}').documents
     assert isinstance(root, Map)
     assert root.entries["b"].key_pos == Pos(3, 3)
     inner = root.entries["b"].value
@@ -41,7 +41,7 @@ def test_json_positions_match_the_text() -> None:
 
 
 def test_yaml_timestamps_stay_text() -> None:
-    [root] = load_yaml("maxdelivertime: 2026-01-01 10:00:00\n", Limits())
+    [root] = load_yaml("maxdelivertime: 2026-01-01 10:00:00\n", Limits()).documents
     assert isinstance(root, Map)
     value = root.entries["maxdelivertime"].value
     assert isinstance(value, Scalar)
@@ -174,3 +174,26 @@ def test_named_files_without_sends(
     settings = Settings(offline=True, skip_non_send_files=listed)
     findings = lint_text(tmp_path, text, name, settings)
     assert [f.rule for f in findings] == expected
+
+
+@pytest.mark.parametrize("name", ["sends.yaml", "sends.json"])
+def test_every_duplicate_key_is_reported_where_it_is_written(tmp_path: Path, name: str) -> None:
+    """Keys written twice at any depth, in any document: one AC100 each, at the later key
+    (the value aligncheck checks)."""
+    if name.endswith(".json"):
+        text = (
+            '{"sends": [\n'
+            '  {"from": "a@x.com", "dsn": {"notify": "NEVER", "notify": "FAILURE"}},\n'
+            '  {"from": "b@x.com", "envelope": "e@x.com", "envelope": "f@x.com"}\n'
+            "]}\n"
+        )
+        expected = [(2, 50, "notify"), (3, 46, "envelope")]
+    else:
+        text = (
+            "from: a@x.com\ndsn:\n  notify: NEVER\n  ret: HDRS\n  notify: FAILURE\n"
+            "---\nfrom: b@x.com\nenvelope: e@x.com\nenvelope: f@x.com\n"
+        )
+        expected = [(5, 3, "notify"), (9, 1, "envelope")]
+    findings = [f for f in lint_text(tmp_path, text, name) if "duplicate key" in f.message]
+    assert [(f.line, f.column, f.message.split("`")[1]) for f in findings] == expected
+    assert {f.rule for f in findings} == {"AC100"}
