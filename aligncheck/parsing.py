@@ -30,6 +30,8 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MAP_TAG = "tag:yaml.org,2002:map"
+_ScalarNode = yaml.ScalarNode
+_SequenceNode = yaml.SequenceNode
 
 
 class ParseError(Exception):
@@ -157,17 +159,11 @@ class _YamlConverter:
         pos = Pos(mark.line + 1, mark.column + 1)
         if depth > MAX_DEPTH:
             raise ParseError(f"nested deeper than {MAX_DEPTH} levels", pos)
-        if node.__class__ is yaml.ScalarNode:
-            if node.tag not in _SCALAR_TAGS:
-                raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
-            value: ScalarValue
-            if node.tag in (_STR_TAG, _TIMESTAMP_TAG):
-                value = node.value
-            else:
-                value = self._constructor.construct_object(node)
-            block_indent = self._block_indent(node) if node.style == "|" else None
-            return Scalar(pos, value, raw=node.value, block_indent=block_indent)
-        if node.__class__ is yaml.SequenceNode:
+        kind = node.__class__
+        if kind is _ScalarNode:
+            assert isinstance(node, yaml.ScalarNode)
+            return self._scalar(node, pos)
+        if kind is _SequenceNode:
             if node.tag != _SEQ_TAG:
                 raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
             return Seq(pos, [self.convert(item, depth + 1) for item in node.value])
@@ -177,24 +173,42 @@ class _YamlConverter:
         mapping = Map(pos)
         entries = mapping.entries
         for key_node, value_node in node.value:
-            if key_node.__class__ is not yaml.ScalarNode:
+            if key_node.__class__ is not _ScalarNode:
                 raise ParseError("a mapping key must be a plain value", _mark_pos(key_node))
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise ParseError("YAML merge keys (<<) are not supported", _mark_pos(key_node))
             if key_node.tag not in _SCALAR_TAGS:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise ParseError("YAML merge keys (<<) are not supported", _mark_pos(key_node))
                 raise ParseError(
                     f"unsafe YAML: tag {key_node.tag!r} is not allowed", _mark_pos(key_node)
                 )
             key_mark = key_node.start_mark
-            entry = Entry(
-                key_node.value,
-                Pos(key_mark.line + 1, key_mark.column + 1),
-                self.convert(value_node, depth + 1),
-            )
-            if entry.key in entries:
+            value: Node
+            if value_node.__class__ is _ScalarNode and depth < MAX_DEPTH:  # most values
+                assert isinstance(value_node, yaml.ScalarNode)
+                value_mark = value_node.start_mark
+                value_pos = Pos(value_mark.line + 1, value_mark.column + 1)
+                value = self._scalar(value_node, value_pos)
+            else:
+                value = self.convert(value_node, depth + 1)
+            key = key_node.value
+            entry = Entry(key, Pos(key_mark.line + 1, key_mark.column + 1), value)
+            if key in entries:
                 self.duplicates.append(entry)
-            entries[entry.key] = entry
+            entries[key] = entry
         return mapping
+
+    def _scalar(self, node: yaml.ScalarNode, pos: Pos) -> Scalar:
+        tag = node.tag
+        if tag not in _SCALAR_TAGS:
+            raise ParseError(f"unsafe YAML: tag {tag!r} is not allowed", pos)
+        value: ScalarValue
+        if tag in (_STR_TAG, _TIMESTAMP_TAG):
+            value = node.value
+        else:
+            value = self._constructor.construct_object(node)
+        if node.style == "|":
+            return Scalar(pos, value, node.value, self._block_indent(node))
+        return Scalar(pos, value, node.value)
 
     def _block_indent(self, node: yaml.ScalarNode) -> int:
         for line in self._lines[node.start_mark.line + 1 : node.end_mark.line + 1]:
