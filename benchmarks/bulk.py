@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import tempfile
 from pathlib import Path
 
@@ -70,7 +72,9 @@ def main() -> None:
             raise SystemExit(result.stderr)
         summary = json.loads(result.stdout)["summary"]
         sent, distinct = front.sent, len(front.questions)
+        before = _cpu()
         median, times, result = timed(command, args.runs)
+        measured, relayed = (now - then for now, then in zip(_cpu(), before, strict=True))
     chain = SPF_CHAIN if args.spf else CHAIN
     bound = chain * args.latency
     print(
@@ -88,6 +92,10 @@ def main() -> None:
         f"{summary['info']} info"
     )
     print(f"  questions sent: {sent}, distinct: {distinct} (each once: {sent == distinct})")
+    print(
+        f"  CPU per run: aligncheck {measured / args.runs:.2f} s (all its processes), "
+        f"the relay {relayed / args.runs:.2f} s, on the same {os.cpu_count()} cores"
+    )
     print(f"  {machine_speed()}")
     print(
         f"  critical path: {chain} dependent queries x {args.latency * 1000:.0f} ms = "
@@ -99,6 +107,14 @@ def main() -> None:
             f"  checkdmarc over the same {len(platform.domains)} domains: {peer_time:.2f} s "
             f"({peer_time / median:.0f}x aligncheck's time)"
         )
+
+
+def _cpu() -> tuple[float, float]:
+    """CPU seconds so far of the commands run (with their worker processes) and of this
+    process, whose only busy thread while they run is the relay's."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return children.ru_utime + children.ru_stime, own.ru_utime + own.ru_stime
 
 
 def run_peer(domains: int, latency: float) -> float:
