@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from aligncheck.parallel import handed_back
+
 
 class Severity(enum.IntEnum):
     """How bad a finding is; a higher value is worse, so `max()` picks the strictest."""
@@ -127,6 +129,7 @@ class Report:
         return sum(1 for f in self.findings if f.severity == severity)
 
 
+@handed_back
 @dataclass(frozen=True, slots=True)
 class SendOutcome:
     """Whether DMARC will pass for one send, per model in force (spec §7): `pass (SPF)`,

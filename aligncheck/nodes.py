@@ -49,7 +49,7 @@ class Entry(NamedTuple):
 
 @dataclass(eq=False, slots=True)
 class Map(Node):
-    entries: dict[str, Entry] = field(default_factory=dict)  # a key written twice: its last
+    entries: dict[str, Entry] = field(default_factory=dict)  # a key written twice keeps its last
 
     def get(self, key: str) -> Node | None:
         entry = self.entries.get(key)

@@ -57,9 +57,10 @@ def frozen() -> Iterator[None]:
 
 def handed_back(cls: C) -> C:
     """A frozen dataclass with slots that workers hand back by the thousand (sends, their
-    MAIL FROM): pickled as its fields and rebuilt through its constructor. The state
-    dataclasses give such a class is restored by a Python loop that looks its fields up
-    again for every object, which made unpickling a run's sends twice as slow."""
+    MAIL FROM, the outcome of each): pickled as its fields and rebuilt through its
+    constructor. The state dataclasses give such a class is restored by a Python loop that
+    looks its fields up again for every object, which made unpickling a run's sends twice
+    as slow."""
     names = [item.name for item in fields(cls)]
     values = attrgetter(*names)
 

@@ -279,7 +279,7 @@ def test_sends_handed_back_by_workers_come_back_whole() -> None:
     import pickle
 
     from aligncheck.addresses import Mailbox
-    from aligncheck.findings import Pos
+    from aligncheck.findings import Pos, SendOutcome
     from aligncheck.send import DnsSend, Envelope, MailFrom
 
     mail_from = MailFrom("bounce-host", "bounce.example.com", Pos(3, 5))
@@ -301,6 +301,8 @@ def test_sends_handed_back_by_workers_come_back_whole() -> None:
         again = pickle.loads(pickle.dumps(send, protocol))
         assert again == send and again is not send
         assert type(again.mail_from) is MailFrom and again.mail_from == mail_from
+    outcome = SendOutcome("sends.yaml", 2, 0, "example.com", None, (("rfc7489", "fail"),))
+    assert pickle.loads(pickle.dumps(outcome)) == outcome
     assert pickle.loads(pickle.dumps(_One(5))) == _One(5)
 
 
