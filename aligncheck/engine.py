@@ -474,7 +474,9 @@ def _judge_sends(
 
     findings: list[Finding] = []
     outcomes: list[SendOutcome] = []
-    shares = parallel.grouped(files, processes * 4, key=_first_author, weight=_send_count)
+    shares: Sequence[Sequence[FileResult]] = [files]  # one process: one share, one pass
+    if processes > 1:
+        shares = parallel.grouped(files, processes * 4, key=_first_author, weight=_send_count)
     for share_findings, share_outcomes in parallel.share_out(judge, shares, processes):
         findings.extend(share_findings)
         outcomes.extend(share_outcomes)
