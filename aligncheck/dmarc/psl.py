@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from aligncheck.psl_version import snapshot_path
 
@@ -24,41 +23,33 @@ class Rules:
     exception: frozenset[str]  # `www.ck` for `!www.ck`
 
 
-CACHE_FORMAT = 1  # bump when what is kept changes
+CACHE_FORMAT = 2  # bump when what is kept changes
 
 
 @cache
 def _rules(include_private: bool) -> Rules:
     """The rules, from the copy parsed by an earlier run when the snapshot file is the same
     (about 2 ms against 15 ms for reading its 10,000 lines again), else parsed and kept."""
+    from aligncheck import cachedir
+
     source = snapshot_path()
     stat = source.stat()
     key = [CACHE_FORMAT, str(source), stat.st_size, stat.st_mtime_ns, include_private]
-    kept = _kept_path(include_private)
-    rules = _load_kept(kept, key)
+    name = kept_name(include_private)
+    rules = _rules_of(cachedir.kept(name, key))
     if rules is None:
         rules = _parse(source.read_text(encoding="utf-8"), include_private)
-        _keep(kept, key, rules)
+        lists = [sorted(rules.exact), sorted(rules.wildcard), sorted(rules.exception)]
+        cachedir.keep(name, key, lists)
     return rules
 
 
-def _kept_path(include_private: bool) -> Path:
-    from aligncheck.cachedir import cache_dir
-
-    return cache_dir() / f"psl-rules-{'private' if include_private else 'icann'}.json"
+def kept_name(include_private: bool) -> str:
+    return f"psl-rules-{'private' if include_private else 'icann'}.json"
 
 
-def _load_kept(path: Path, key: list[object]) -> Rules | None:
-    """The rules kept at `path` for this key; None when there are none (or unreadable)."""
-    import json
-
-    try:
-        kept = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(kept, dict) or kept.get("key") != key:
-        return None
-    lists = kept.get("rules")
+def _rules_of(lists: object) -> Rules | None:
+    """The rules an earlier run kept; None when they are not three lists of names."""
     if not (
         isinstance(lists, list)
         and len(lists) == 3
@@ -66,23 +57,6 @@ def _load_kept(path: Path, key: list[object]) -> Rules | None:
     ):
         return None
     return Rules(frozenset(lists[0]), frozenset(lists[1]), frozenset(lists[2]))
-
-
-def _keep(path: Path, key: list[object], rules: Rules) -> None:
-    """Best effort: a cache directory that cannot be written only costs the next run 13 ms."""
-    import json
-    import os
-    import tempfile
-
-    lists = [sorted(rules.exact), sorted(rules.wildcard), sorted(rules.exception)]
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump({"key": key, "rules": lists}, out)
-        os.replace(temporary, path)
-    except OSError:
-        return
 
 
 def _parse(text: str, include_private: bool) -> Rules:

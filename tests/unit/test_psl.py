@@ -12,6 +12,7 @@ import idna
 import pytest
 import tldextract
 
+from aligncheck.cachedir import cache_dir
 from aligncheck.dmarc import psl
 from aligncheck.dmarc.psl import _rules, org_domain
 from aligncheck.psl_version import snapshot_path
@@ -130,19 +131,19 @@ def test_a_damaged_or_stale_copy_is_parsed_again(
     fresh_rules: list[bool], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     expected = psl._rules(True)
-    kept = psl._kept_path(True)
+    kept = cache_dir() / psl.kept_name(True)
     key = json.dumps(json.loads(kept.read_text())["key"])
     damages = (
         "not json",
         '{"key": 1}',
-        f'{{"key": {key}, "rules": [[], []]}}',
-        f'{{"key": {key}, "rules": [[1], [], []]}}',
+        f'{{"key": {key}, "value": [[], []]}}',
+        f'{{"key": {key}, "value": [[1], [], []]}}',
     )
     for damage in damages:
         kept.write_text(damage)
         psl._rules.cache_clear()
         assert psl._rules(True) == expected
-        assert json.loads(kept.read_text())["rules"][0]  # written again, whole
+        assert json.loads(kept.read_text())["value"][0]  # written again, whole
     assert fresh_rules == [True] * 5
     copy = tmp_path / "other-snapshot"  # another tldextract: another file
     copy.write_text(snapshot_path().read_text(encoding="utf-8") + "\nexample-suffix.test\n")
