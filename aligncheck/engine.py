@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
@@ -450,7 +451,16 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
     )
     if inspect is not None:
         inspect(settings, sends, dns_run, report)
+    _keep_key_verdicts()
     return report
+
+
+def _keep_key_verdicts() -> None:
+    """What `cryptography` made of the DKIM keys this run read, kept for the next run. Only
+    when the run read keys: the module is loaded then, and runs without keys do not load it."""
+    keys = sys.modules.get("aligncheck.dkim.key")
+    if keys is not None:
+        keys.keep_verdicts()
 
 
 def _judge_sends(

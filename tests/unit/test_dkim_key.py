@@ -5,11 +5,19 @@ go-msgauth `dkim/query_test.go` and mail-auth's key record tests)."""
 from __future__ import annotations
 
 import base64
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+from aligncheck.cachedir import cache_dir
+from aligncheck.dkim import key
 from aligncheck.dkim.key import parse
 
 
@@ -125,3 +133,103 @@ def test_mox_vectors(text: str, usable: bool, revoked: bool, testing: bool) -> N
     assert (record.usable, record.revoked, record.testing) == (usable, revoked, testing)
     if not usable and not revoked:
         assert record.problems
+
+
+@pytest.fixture
+def fresh_verdicts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Kept verdicts forgotten in this process; the list records each key `cryptography` reads."""
+    reads: list[str] = []
+    real = key._key
+
+    def counting(algorithm: str, data: bytes) -> key.Verdict:
+        reads.append(algorithm)
+        return real(algorithm, data)
+
+    monkeypatch.setattr(key, "_key", counting)
+    key._kept.cache_clear()
+    key._fresh.clear()
+    yield reads
+    key._kept.cache_clear()
+    key._fresh.clear()
+
+
+UNREADABLE = base64.b64encode(b"\x30\x03\x02\x01\x00" * 8).decode()  # DER, but no key
+
+
+def test_what_cryptography_made_of_a_key_is_kept_between_runs(fresh_verdicts: list[str]) -> None:
+    texts = [f"v=DKIM1; p={RSA2048}", f"v=DKIM1; k=ed25519; p={ED}", f"v=DKIM1; p={UNREADABLE}"]
+    first = [parse(text) for text in texts]
+    assert [record.usable for record in first] == [True, True, False]
+    assert fresh_verdicts == ["rsa", "ed25519", "rsa"]
+    key.keep_verdicts()
+    key._kept.cache_clear()  # a new run
+    assert [parse(text) for text in texts] == first
+    assert len(fresh_verdicts) == 3  # read back, not read again
+
+
+def test_a_run_that_meets_only_kept_keys_does_not_load_cryptography(tmp_path: Path) -> None:
+    program = (
+        "import sys; from aligncheck.dkim import key; "
+        f"record = key.parse('v=DKIM1; p={RSA2048}'); key.keep_verdicts(); "
+        "print(record.bits, any(m.startswith('cryptography') for m in sys.modules))"
+    )
+    env = {**os.environ, "ALIGNCHECK_CACHE_DIR": str(tmp_path / "cache")}
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", program], env=env, capture_output=True, text=True, check=True
+        ).stdout.split()
+        for _ in range(2)
+    ]
+    assert runs == [["2048", "True"], ["2048", "False"]]
+
+
+def test_verdicts_damaged_or_for_another_cryptography_are_read_again(
+    fresh_verdicts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = f"v=DKIM1; p={RSA2048}"
+    expected = parse(text)
+    key.keep_verdicts()
+    kept = cache_dir() / key.KEPT_NAME
+    kept_key = json.loads(kept.read_text())["key"]
+    damages = (
+        "not json",
+        '{"key": 1}',
+        json.dumps({"key": kept_key, "value": []}),
+        json.dumps({"key": kept_key, "value": {f"rsa:{RSA2048}": ["rsa", "2048", None]}}),
+        json.dumps({"key": kept_key, "value": {f"rsa:{RSA2048}": ["rsa", True, None]}}),
+    )
+    for damage in damages:
+        kept.write_text(damage)
+        key._kept.cache_clear()
+        assert parse(text) == expected
+        key.keep_verdicts()
+        assert json.loads(kept.read_text())["value"] == {f"rsa:{RSA2048}": ["rsa", 2048, None]}
+    assert len(fresh_verdicts) == 1 + len(damages)
+    monkeypatch.setattr(key, "_kept_key", lambda: [key.KEPT_FORMAT, "another cryptography"])
+    key._kept.cache_clear()
+    assert parse(text) == expected
+    assert len(fresh_verdicts) == 2 + len(damages)
+
+
+def test_the_newest_verdicts_are_kept(
+    fresh_verdicts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(key, "KEPT_LIMIT", 2)
+    for written in (RSA1024, RSA2048, ED):
+        parse(f"v=DKIM1; k={'ed25519' if written == ED else 'rsa'}; p={written}")
+    key.keep_verdicts()
+    kept = json.loads((cache_dir() / key.KEPT_NAME).read_text())["value"]
+    assert list(kept) == [f"rsa:{RSA2048}", f"ed25519:{ED}"]
+
+
+def test_a_cache_directory_that_cannot_be_written_costs_nothing_but_time(
+    fresh_verdicts: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("ALIGNCHECK_CACHE_DIR", str(blocker / "cache"))
+    first = parse(f"v=DKIM1; p={RSA2048}")
+    key.keep_verdicts()
+    key._kept.cache_clear()
+    assert parse(f"v=DKIM1; p={RSA2048}") == first and first.bits == 2048
+    assert fresh_verdicts == ["rsa", "rsa"]  # nothing kept, nothing failed
