@@ -54,3 +54,29 @@ def test_relay_holds_every_answer_back_and_counts_questions(tmp_path: Path) -> N
     assert len(reply.answer) == 1
     assert 0.2 <= waited < 1.5
     assert counted == {("bounce.example.com", "MX"): 1}
+
+
+def test_taking_turns_refuses_a_side_that_would_run_another_tree(tmp_path: Path) -> None:
+    """benchmarks/turns.py times each version from outside the repository: from inside it,
+    Python puts the working directory first on the path, and the earlier version's PYTHONPATH
+    would be ignored."""
+    import importlib.util
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    sys.path.insert(0, str(root / "benchmarks"))
+    try:
+        spec = importlib.util.spec_from_file_location("turns", root / "benchmarks" / "turns.py")
+        assert spec is not None and spec.loader is not None
+        turns = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(turns)
+    finally:
+        sys.path.remove(str(root / "benchmarks"))
+    earlier = tmp_path / "earlier"
+    (earlier / "aligncheck").mkdir(parents=True)
+    (earlier / "aligncheck" / "__init__.py").write_text("")
+    outside = tmp_path / "cwd"
+    outside.mkdir()
+    turns._check_imports(earlier, outside, "earlier")  # its own tree: accepted
+    with pytest.raises(SystemExit, match=r"imports .*aligncheck"):
+        turns._check_imports(earlier, root, "earlier")  # from the repository: refused
