@@ -23,6 +23,7 @@ from pathlib import Path
 
 from common import (  # type: ignore[import-not-found]
     aligncheck,
+    check_command,
     generate,
     machine_speed,
     served,
@@ -55,18 +56,7 @@ def main() -> None:
         Path(tempfile.mkdtemp(prefix="aligncheck-bulk-")), args.sends, args.domains, spf=args.spf
     )
     with served(platform.records, args.latency, full_answers=args.full_answers) as front:
-        command = [
-            aligncheck(),
-            "check",
-            "--nameserver",
-            front.address,
-            "--no-cache",
-            "--format",
-            "json",
-            "--exit-zero",
-            *(["--sender-ip", "192.0.2.10"] if args.spf else ["--ignore", "AC7"]),
-            str(platform.directory),
-        ]
+        command = check_command([aligncheck()], front.address, platform.directory, args.spf)
         median, times, result = timed(command, 1)  # warm-up run, also gives the counts
         if result.returncode != 0:
             raise SystemExit(result.stderr)

@@ -109,6 +109,23 @@ def served(
         server.stop()
 
 
+def check_command(program: Sequence[str], nameserver: str, directory: Path, spf: bool) -> list[str]:
+    """The bulk benchmark's run of `program` (aligncheck): live DNS through `nameserver`, no
+    cache, JSON; with `spf` one sending host, else the SPF rules ignored."""
+    return [
+        *program,
+        "check",
+        "--nameserver",
+        nameserver,
+        "--no-cache",
+        "--format",
+        "json",
+        "--exit-zero",
+        *(["--sender-ip", "192.0.2.10"] if spf else ["--ignore", "AC7"]),
+        str(directory),
+    ]
+
+
 def timed(
     command: Sequence[str], runs: int
 ) -> tuple[float, list[float], subprocess.CompletedProcess[str]]:

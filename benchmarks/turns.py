@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, generate, served  # type: ignore[import-not-found]
+from common import ROOT, check_command, generate, served  # type: ignore[import-not-found]
 
 
 def main() -> None:
@@ -53,20 +53,8 @@ def main() -> None:
     with served(platform.records, args.latency) as front:
         for turn in range(args.runs + 1):  # the first turn warms both up, untimed
             for name, tree in trees.items():
-                command = [
-                    sys.executable,
-                    "-m",
-                    "aligncheck",
-                    "check",
-                    "--nameserver",
-                    front.address,
-                    "--no-cache",
-                    "--format",
-                    "json",
-                    "--exit-zero",
-                    *(["--sender-ip", "192.0.2.10"] if args.spf else ["--ignore", "AC7"]),
-                    str(platform.directory),
-                ]
+                program = [sys.executable, "-m", "aligncheck"]
+                command = check_command(program, front.address, platform.directory, args.spf)
                 before = _children_cpu()
                 started = time.perf_counter()
                 subprocess.run(
