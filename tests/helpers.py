@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from aligncheck import Finding, Settings, check_paths
 
@@ -23,3 +26,17 @@ def located(findings: list[Finding]) -> list[tuple[str, int, int]]:
 
 def codes(findings: list[Finding]) -> list[str]:
     return [f.rule for f in findings]
+
+
+def calls_of(monkeypatch: pytest.MonkeyPatch, owner: object, name: str, argument: int) -> list[Any]:
+    """`owner.name` replaced by itself, counted: the list gets the given positional argument
+    of each call (what a test of a copy kept between runs checks was not worked out again)."""
+    calls: list[Any] = []
+    real = getattr(owner, name)
+
+    def counting(*args: Any) -> Any:
+        calls.append(args[argument])
+        return real(*args)
+
+    monkeypatch.setattr(owner, name, counting)
+    return calls

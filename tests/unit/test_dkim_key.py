@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from aligncheck.cachedir import cache_dir
 from aligncheck.dkim import key
 from aligncheck.dkim.key import parse
+from tests.helpers import calls_of
 
 
 def _rsa(bits: int, pkcs1: bool = False) -> str:
@@ -138,14 +139,7 @@ def test_mox_vectors(text: str, usable: bool, revoked: bool, testing: bool) -> N
 @pytest.fixture
 def fresh_verdicts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """Kept verdicts forgotten in this process; the list records each key `cryptography` reads."""
-    reads: list[str] = []
-    real = key._key
-
-    def counting(algorithm: str, data: bytes) -> key.Verdict:
-        reads.append(algorithm)
-        return real(algorithm, data)
-
-    monkeypatch.setattr(key, "_key", counting)
+    reads: list[str] = calls_of(monkeypatch, key, "_key", argument=0)  # the algorithm
     key._kept.cache_clear()
     key._fresh.clear()
     yield reads

@@ -16,6 +16,7 @@ from aligncheck.cachedir import cache_dir
 from aligncheck.dmarc import psl
 from aligncheck.dmarc.psl import _rules, org_domain
 from aligncheck.psl_version import snapshot_path
+from tests.helpers import calls_of
 
 
 @functools.cache
@@ -105,14 +106,7 @@ def test_private_section_is_optional() -> None:
 @pytest.fixture
 def fresh_rules(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
     """`_rules` forgotten in this process; the list records every parse of the snapshot."""
-    parses: list[bool] = []
-    real = psl._parse
-
-    def counting(text: str, include_private: bool) -> psl.Rules:
-        parses.append(include_private)
-        return real(text, include_private)
-
-    monkeypatch.setattr(psl, "_parse", counting)
+    parses: list[bool] = calls_of(monkeypatch, psl, "_parse", argument=1)  # include_private
     psl._rules.cache_clear()
     yield parses
     psl._rules.cache_clear()
