@@ -40,3 +40,10 @@ def calls_of(monkeypatch: pytest.MonkeyPatch, owner: object, name: str, argument
 
     monkeypatch.setattr(owner, name, counting)
     return calls
+
+
+def unwritable_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """ALIGNCHECK_CACHE_DIR under a plain file: nothing can be kept there."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("ALIGNCHECK_CACHE_DIR", str(blocker / "cache"))

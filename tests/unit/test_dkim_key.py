@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from aligncheck.cachedir import cache_dir
 from aligncheck.dkim import key
 from aligncheck.dkim.key import parse
-from tests.helpers import calls_of
+from tests.helpers import calls_of, unwritable_cache_dir
 
 
 def _rsa(bits: int, pkcs1: bool = False) -> str:
@@ -219,9 +219,7 @@ def test_the_newest_verdicts_are_kept(
 def test_a_cache_directory_that_cannot_be_written_costs_nothing_but_time(
     fresh_verdicts: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    monkeypatch.setenv("ALIGNCHECK_CACHE_DIR", str(blocker / "cache"))
+    unwritable_cache_dir(tmp_path, monkeypatch)
     first = parse(f"v=DKIM1; p={RSA2048}")
     key.keep_verdicts()
     key._kept.cache_clear()

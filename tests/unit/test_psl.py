@@ -16,7 +16,7 @@ from aligncheck.cachedir import cache_dir
 from aligncheck.dmarc import psl
 from aligncheck.dmarc.psl import _rules, org_domain
 from aligncheck.psl_version import snapshot_path
-from tests.helpers import calls_of
+from tests.helpers import calls_of, unwritable_cache_dir
 
 
 @functools.cache
@@ -150,9 +150,7 @@ def test_a_damaged_or_stale_copy_is_parsed_again(
 def test_a_cache_directory_that_cannot_be_written_costs_nothing_but_time(
     fresh_rules: list[bool], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    blocker = tmp_path / "a-file"
-    blocker.write_text("")
-    monkeypatch.setenv("ALIGNCHECK_CACHE_DIR", str(blocker / "cache"))
+    unwritable_cache_dir(tmp_path, monkeypatch)
     first = psl._rules(True)
     psl._rules.cache_clear()
     assert psl._rules(True) == first and "co.uk" in first.exact
