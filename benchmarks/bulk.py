@@ -27,6 +27,7 @@ from common import (  # type: ignore[import-not-found]
     generate,
     machine_speed,
     served,
+    stolen,
     timed,
 )
 
@@ -62,9 +63,10 @@ def main() -> None:
             raise SystemExit(result.stderr)
         summary = json.loads(result.stdout)["summary"]
         sent, distinct = front.sent, len(front.questions)
-        before = _cpu()
+        before, stolen_before = _cpu(), stolen()
         median, times, result = timed(command, args.runs)
         measured, relayed = (now - then for now, then in zip(_cpu(), before, strict=True))
+        stolen_after = stolen()
     chain = SPF_CHAIN if args.spf else CHAIN
     bound = chain * args.latency
     print(
@@ -82,10 +84,17 @@ def main() -> None:
         f"{summary['info']} info"
     )
     print(f"  questions sent: {sent}, distinct: {distinct} (each once: {sent == distinct})")
+    cores = os.cpu_count() or 1
     print(
         f"  CPU per run: aligncheck {measured / args.runs:.2f} s (all its processes), "
-        f"the relay {relayed / args.runs:.2f} s, on the same {os.cpu_count()} cores"
+        f"the relay {relayed / args.runs:.2f} s, on the same {cores} cores: no schedule "
+        f"finishes a run in less than {(measured + relayed) / args.runs / cores:.2f} s"
     )
+    if stolen_before is not None and stolen_after is not None:
+        print(
+            f"  stolen by the host (other guests on these cores): "
+            f"{(stolen_after - stolen_before) / args.runs:.2f} s of core time a run"
+        )
     print(f"  {machine_speed()}")
     print(
         f"  critical path: {chain} dependent queries x {args.latency * 1000:.0f} ms = "

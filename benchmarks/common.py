@@ -156,5 +156,21 @@ def machine_speed() -> str:
     return f"machine speed: a fixed 5M-step Python loop takes {min(loop() for _ in range(5)):.2f} s"
 
 
+def stolen() -> float | None:
+    """Seconds the host has run other guests on this machine's cores since boot (the `steal`
+    column of /proc/stat, summed over cores); None where the system does not say. On a
+    shared machine, time stolen during a run is time its processes wait for a core."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = stat.readline().split()
+    except OSError:
+        return None
+    if len(fields) < 9 or fields[0] != "cpu":
+        return None
+    import os
+
+    return int(fields[8]) / os.sysconf("SC_CLK_TCK")
+
+
 def aligncheck() -> str:
     return str(Path(sys.executable).with_name("aligncheck"))
