@@ -156,12 +156,12 @@ def machine_speed() -> str:
     return f"machine speed: a fixed 5M-step Python loop takes {min(loop() for _ in range(5)):.2f} s"
 
 
-def stolen() -> float | None:
+def stolen(path: str = "/proc/stat") -> float | None:
     """Seconds the host has run other guests on this machine's cores since boot (the `steal`
     column of /proc/stat, summed over cores); None where the system does not say. On a
     shared machine, time stolen during a run is time its processes wait for a core."""
     try:
-        with open("/proc/stat", encoding="ascii") as stat:
+        with open(path, encoding="ascii") as stat:
             fields = stat.readline().split()
     except OSError:
         return None

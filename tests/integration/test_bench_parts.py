@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+from types import ModuleType
 
 import dns.message
 import dns.query
@@ -56,22 +58,43 @@ def test_relay_holds_every_answer_back_and_counts_questions(tmp_path: Path) -> N
     assert counted == {("bounce.example.com", "MX"): 1}
 
 
+def _benchmark_module(name: str) -> ModuleType:
+    """A module of benchmarks/, loaded as the benchmarks load it (their folder on the path)."""
+    import importlib.util
+    import sys
+
+    folder = Path(__file__).resolve().parents[2] / "benchmarks"
+    qualified = f"benchmarks_{name}"
+    sys.path.insert(0, str(folder))
+    try:
+        spec = importlib.util.spec_from_file_location(qualified, folder / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[qualified] = module  # dataclasses look their module up while made
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
+        sys.modules.pop(qualified, None)
+    return module
+
+
+def test_stolen_core_time_is_read_from_the_cpu_line_of_proc_stat(tmp_path: Path) -> None:
+    common = _benchmark_module("common")
+    stat = tmp_path / "stat"
+    # user nice system idle iowait irq softirq steal ...: 250 ticks stolen over all cores
+    stat.write_text("cpu  10 0 5 100 0 0 0 250 0 0\ncpu0 5 0 2 50 0 0 0 125 0 0\n")
+    assert common.stolen(str(stat)) == 250 / os.sysconf("SC_CLK_TCK")
+    stat.write_text("intr 1 2 3\n")
+    assert common.stolen(str(stat)) is None  # not the line it expects: says nothing
+    assert common.stolen(str(tmp_path / "missing")) is None
+
+
 def test_taking_turns_refuses_a_side_that_would_run_another_tree(tmp_path: Path) -> None:
     """benchmarks/turns.py times each version from outside the repository: from inside it,
     Python puts the working directory first on the path, and the earlier version's PYTHONPATH
     would be ignored."""
-    import importlib.util
-    import sys
-
     root = Path(__file__).resolve().parents[2]
-    sys.path.insert(0, str(root / "benchmarks"))
-    try:
-        spec = importlib.util.spec_from_file_location("turns", root / "benchmarks" / "turns.py")
-        assert spec is not None and spec.loader is not None
-        turns = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(turns)
-    finally:
-        sys.path.remove(str(root / "benchmarks"))
+    turns = _benchmark_module("turns")
     earlier = tmp_path / "earlier"
     (earlier / "aligncheck").mkdir(parents=True)
     (earlier / "aligncheck" / "__init__.py").write_text("")
