@@ -342,7 +342,7 @@ def spf_command(
     DOMAIN defaults to the --sender domain, else --helo (RFC 7208 §2.3-2.4). Exit status: 0
     when every result is pass and no problem is an error, 1 otherwise, 2 on usage errors.
     """
-    if domain is None and sender is None and not helo:
+    if domain is None and not sender and not helo:
         raise UsageProblem("give a DOMAIN, --sender ADDRESS or --helo NAME")
 
     def work() -> int:

@@ -288,8 +288,9 @@ def run_spf(
     elif "@" not in sender:
         sender = f"postmaster@{sender}"
     target = (domain or sender.rpartition("@")[2] or helo).rstrip(".")
-    if not target:
-        raise AligncheckError("give a DOMAIN, --sender or --helo")
+    if not target:  # the command line gave one, but it holds no domain (`.`, `--sender @`)
+        given = domain if domain is not None else sender
+        raise AligncheckError(f"`{given}` names no domain to check")
     try:
         hosts = [client_ip(ip) for ip in ips]
     except ValueError as exc:

@@ -1,0 +1,121 @@
+"""`aligncheck spf` against NSD: the tree a person reads, the results, the exit status."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from aligncheck.cli import main
+from tests.integration.test_rule_docs_dns import txt_rdata
+from tests.nsd import NsdServer
+
+INCLUDES = " ".join(f"include:i{n}.many.example" for n in range(1, 7))
+INCLUDES += " a " + " ".join(f"include:i{n}.many.example" for n in range(7, 11))
+ZONES = {
+    ".": [
+        'example.com. TXT "v=spf1 include:_spf.example.com mx -all"',
+        '_spf.example.com. TXT "v=spf1 include:esp.example.net ip4:198.51.100.0/24 ~all"',
+        'esp.example.net. TXT "v=spf1 ip4:192.0.2.0/28 -all"',
+        "example.com. MX 10 mx.example.com.",
+        "mx.example.com. A 192.0.2.100",
+        f"many.example. TXT {txt_rdata(f'v=spf1 {INCLUDES} -all')}",
+        "many.example. A 203.0.113.200",
+        *(f'i{n}.many.example. TXT "v=spf1 ip4:203.0.113.{n} -all"' for n in range(1, 11)),
+    ]
+}
+
+
+@pytest.fixture(scope="module")
+def server(nsd: NsdServer) -> NsdServer:
+    nsd.serve(ZONES)
+    return nsd
+
+
+def spf(server: NsdServer, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    status = main(["spf", "--nameserver", server.address, "--no-cache", "--isolated", *args])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def test_the_tree_indents_includes_and_counts_up_to_the_limit(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = spf(server, capsys, "example.com", "--ip", "192.0.2.5")
+    assert out.splitlines() == [
+        "domain: example.com",
+        "record: v=spf1 include:_spf.example.com mx -all",
+        "DNS-querying terms: 3/10; void lookups: 0/2",
+        "tree:",
+        "  example.com: v=spf1 include:_spf.example.com mx -all",
+        "    include:_spf.example.com  [1/10]",
+        "      _spf.example.com: v=spf1 include:esp.example.net ip4:198.51.100.0/24 ~all",
+        "        include:esp.example.net  [2/10]",
+        "          esp.example.net: v=spf1 ip4:192.0.2.0/28 -all",
+        "            ip4:192.0.2.0/28",
+        "            -all",
+        "        ip4:198.51.100.0/24",
+        "        ~all",
+        "    mx  [3/10]",
+        "    -all",
+        "192.0.2.5: pass (include:_spf.example.com)",
+    ]
+    assert status == 0  # every host passes, no problem is an error
+
+
+def test_a_host_that_fails_is_an_ac706_error_and_exit_1(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = spf(
+        server, capsys, "example.com", "--ip", "198.51.100.7", "--ip", "203.0.113.9"
+    )
+    assert "198.51.100.7: pass (include:_spf.example.com)" in out.splitlines()
+    assert "203.0.113.9: fail (-all)" in out.splitlines()
+    assert "  AC706 [error] host 203.0.113.9 gets SPF fail for `example.com`" in out
+    assert status == 1
+
+
+def test_over_the_lookup_limit_the_count_says_so_and_check_host_stops_at_its_match(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = spf(server, capsys, "many.example", "--ip", "203.0.113.200")
+    lines = out.splitlines()
+    assert "DNS-querying terms: 11/10; void lookups: 0/2" in lines
+    assert "    a  [7/10]" in lines
+    assert "    include:i10.many.example  [11/10]" in lines
+    assert any(line.startswith("  AC703 [error] 11 DNS-querying terms") for line in lines)
+    # the host matches `a`, the 7th lookup: evaluated, the record passes it (RFC 7208 §4.6.4
+    # counts the terms evaluated); the worst case is what AC703 is about
+    assert "203.0.113.200: pass (a)" in lines
+    assert status == 1
+
+
+def test_the_domain_comes_from_the_sender_else_the_helo(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ("--sender", "bounces@example.com", "--ip", "192.0.2.100", "--format", "json")
+    status, out, _ = spf(server, capsys, *args)
+    document = json.loads(out)
+    assert document["domain"] == "example.com"
+    assert document["results"][0]["result"] == "pass"
+    assert status == 0
+    _, out, _ = spf(server, capsys, "--helo", "example.com", "--format", "json")
+    assert json.loads(out)["domain"] == "example.com"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((), "give a DOMAIN, --sender ADDRESS or --helo NAME (see `aligncheck spf --help`)"),
+        (("--sender", ""), "give a DOMAIN, --sender ADDRESS or --helo NAME"),
+        (("--sender", "@@"), "`@@` names no domain to check"),
+        ((".",), "`.` names no domain to check"),
+        (("example.com", "--ip", "nope"), "--ip: 'nope' does not appear to be an IPv4 or IPv6"),
+    ],
+)
+def test_what_names_nothing_to_check_is_one_line_and_exit_2(
+    server: NsdServer, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
+    status, out, err = spf(server, capsys, *args)
+    assert status == 2 and not out
+    assert err.startswith(f"aligncheck: error: {message}") and err.count("\n") == 1
