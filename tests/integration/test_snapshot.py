@@ -97,7 +97,25 @@ def test_missing_answers_are_ac601(
 
 @pytest.mark.parametrize(
     ("content", "fragment"),
-    [(None, "cannot read"), ("{", "not valid JSON"), ('{"answers": {}}', "not an aligncheck")],
+    [
+        (None, "cannot read"),
+        ("{", "not valid JSON"),
+        ('{"answers": {}}', "not an aligncheck"),
+        ('{"aligncheck_snapshot": 1, "answers": []}', "has no `answers` mapping"),
+        (
+            '{"aligncheck_snapshot": 1, "answers": {"TXT": {"kind": "nodata"}}}',
+            "malformed answer `TXT`",
+        ),
+        (
+            '{"aligncheck_snapshot": 1, "answers": {"a.example TXT": {"kind": "maybe"}}}',
+            "malformed answer `a.example TXT`",
+        ),
+        (
+            '{"aligncheck_snapshot": 1, "answers": {"a.example TXT": '
+            '{"kind": "records", "records": [1]}}}',
+            "malformed records for `a.example TXT`",
+        ),
+    ],
 )
 def test_bad_snapshot_is_one_line_exit_two(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str | None, fragment: str
@@ -110,6 +128,44 @@ def test_bad_snapshot_is_one_line_exit_two(
     assert main(["check", "--snapshot", str(snap), str(config)]) == 2
     err = capsys.readouterr().err
     assert fragment in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_failure_of_a_reason_this_version_does_not_know_reads_as_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    snap = tmp_path / "dns.json"
+    failed = {"kind": "failure", "error": "gave up", "reason": "from-the-future"}
+    snap.write_text(
+        json.dumps({"aligncheck_snapshot": 1, "answers": {"_dmarc.example.com TXT": failed}})
+    )
+    config = tmp_path / "send.yaml"
+    config.write_text("from: a@example.com\n")
+    status, out = cli(capsys, "check", "--snapshot", str(snap), "--format", "json", str(config))
+    [finding] = [f for f in json.loads(out)["findings"] if f["rule"] == "AC600"]
+    assert "gave up" in finding["message"]
+    assert status == 1
+
+
+def test_snapshot_check_names_answers_gone_and_answers_new(
+    nsd: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    nsd.serve({".": ZONE})
+    config = tmp_path / "sends.yaml"
+    config.write_text("from: a@example.com\n")
+    snap = tmp_path / "dns.json"
+    assert (
+        cli(capsys, "snapshot", "--nameserver", nsd.address, "-o", str(snap), str(config))[0] == 0
+    )
+    document = json.loads(snap.read_text())
+    document["answers"]["gone.example.com TXT"] = {"kind": "nodata"}
+    del document["answers"]["_dmarc.example.com TXT"]
+    snap.write_text(json.dumps(document))
+    status, out = cli(
+        capsys, "snapshot", "--check", str(snap), "--nameserver", nsd.address, str(config)
+    )
+    assert status == 1
+    assert "gone.example.com TXT: no longer needed (was nodata)" in out
+    assert "_dmarc.example.com TXT: missing from the snapshot (now v=DMARC1; p=reject)" in out
 
 
 def test_snapshot_honours_the_configuration_file(
