@@ -22,6 +22,8 @@ ZONES = {
         f"many.example. TXT {txt_rdata(f'v=spf1 {INCLUDES} -all')}",
         "many.example. A 203.0.113.200",
         *(f'i{n}.many.example. TXT "v=spf1 ip4:203.0.113.{n} -all"' for n in range(1, 11)),
+        'denied.example. TXT "v=spf1 -all exp=why.denied.example"',
+        'why.denied.example. TXT "%{i} is not one of our senders"',
     ]
 }
 
@@ -72,6 +74,16 @@ def test_a_host_that_fails_is_an_ac706_error_and_exit_1(
     assert "198.51.100.7: pass (include:_spf.example.com)" in out.splitlines()
     assert "203.0.113.9: fail (-all)" in out.splitlines()
     assert "  AC706 [error] host 203.0.113.9 gets SPF fail for `example.com`" in out
+    assert status == 1
+
+
+def test_a_failing_host_gets_the_domain_s_explanation(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, _ = spf(server, capsys, "denied.example", "--ip", "192.0.2.9")
+    assert out.splitlines()[-1] == (
+        "192.0.2.9: fail (-all); explanation: 192.0.2.9 is not one of our senders"
+    )
     assert status == 1
 
 

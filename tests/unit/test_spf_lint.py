@@ -169,3 +169,29 @@ def test_check_host_asks_what_it_misses() -> None:
     with pytest.raises(NeedAnswers) as need:
         check_host(answers, ipaddress.ip_address("192.0.2.1"), "example.com", "a@example.com")
     assert need.value.questions == {("example.com", "TXT")}
+
+
+@pytest.mark.parametrize(
+    ("record", "ip", "result", "term"),
+    [
+        ("v=spf1 redirect=a..example", "192.0.2.9", "permerror", "redirect=a..example"),
+        ("v=spf1 include:a..example -all", "192.0.2.9", "permerror", "include:a..example"),
+        # RFC 7208 leaves a mechanism naming an invalid domain undefined (the suite dropped its
+        # tests): it matches nothing, so the record goes on to its other terms
+        ("v=spf1 a:a..example -all", "192.0.2.9", "fail", "-all"),
+        # an answer's records that are no address of the client's family are passed over
+        ("v=spf1 a:odd.example -all", "192.0.2.1", "pass", "a:odd.example"),
+        ("v=spf1 a:odd.example -all", "192.0.2.9", "fail", "-all"),
+    ],
+)
+def test_check_host_where_a_target_or_an_address_is_unusable(
+    record: str, ip: str, result: str, term: str
+) -> None:
+    from aligncheck.spf.evaluate import client_ip
+
+    answers = table(record)
+    answers.answers[("odd.example", "A")] = Answer(
+        "records", ("not-an-address", "2001:db8::1", "192.0.2.1")
+    )
+    outcome = check_host(Lookup(answers), client_ip(ip), "example.com", "b@example.com")
+    assert (outcome.result, outcome.term) == (result, term)
