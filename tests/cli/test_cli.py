@@ -315,3 +315,50 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
         assert process.wait(timeout=60) in (0, 1)
     assert "Traceback" not in errors
     assert "Exception ignored" not in errors
+
+
+def test_a_bug_is_one_line_and_exit_2_and_debug_shows_where(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bad_file: Path
+) -> None:
+    from aligncheck import engine
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("a bug")
+
+    monkeypatch.setattr(engine, "check_plan", broken)
+    status, out, err = run(capsys, "check", "--offline", str(bad_file))
+    assert (status, out) == (2, "")
+    assert err == "aligncheck: internal error: ZeroDivisionError: a bug\n"
+    status, _, err = run(capsys, "check", "--offline", "--debug", str(bad_file))
+    assert status == 2
+    assert err.startswith("Traceback (most recent call last):")
+    assert err.endswith("aligncheck: internal error: ZeroDivisionError: a bug\n")
+
+
+def test_an_interrupted_run_says_aborted(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, bad_file: Path
+) -> None:
+    from aligncheck import engine
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # Ctrl-C
+
+    monkeypatch.setattr(engine, "check_plan", interrupted)
+    status, out, err = run(capsys, "check", "--offline", str(bad_file))
+    assert (status, out) == (2, "")
+    assert err.splitlines()[-1] == "aligncheck: aborted" and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (("rules", "AC9"), "unknown rule `AC9` (see `aligncheck rules`)"),
+        (("audit", "-", "-"), "stdin (-) can be named only once"),
+    ],
+)
+def test_usage_errors_of_rules_and_audit(
+    capsys: pytest.CaptureFixture[str], argv: tuple[str, ...], message: str
+) -> None:
+    status, out, err = run(capsys, *argv)
+    assert (status, out) == (2, "")
+    assert err.startswith(f"aligncheck: error: {message}") and err.count("\n") == 1
