@@ -31,6 +31,19 @@ def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     return status, capsys.readouterr().out
 
 
+def recorded_for(
+    nsd: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], sends: str
+) -> Path:
+    """A snapshot of what `sends` (written to recorded.yaml) needs of ZONE, served by NSD."""
+    nsd.serve({".": ZONE})
+    recorded = tmp_path / "recorded.yaml"
+    recorded.write_text(sends)
+    snap = tmp_path / "dns.json"
+    status, _ = cli(capsys, "snapshot", "--nameserver", nsd.address, "-o", str(snap), str(recorded))
+    assert status == 0
+    return snap
+
+
 def test_round_trip_and_check(
     nsd: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -80,13 +93,7 @@ def test_round_trip_and_check(
 def test_missing_answers_are_ac601(
     nsd: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    nsd.serve({".": ZONE})
-    recorded = tmp_path / "recorded.yaml"
-    recorded.write_text("from: a@example.com\nenvelope: b@example.com\n")
-    snap = tmp_path / "dns.json"
-    assert (
-        cli(capsys, "snapshot", "--nameserver", nsd.address, "-o", str(snap), str(recorded))[0] == 0
-    )
+    snap = recorded_for(nsd, tmp_path, capsys, "from: a@example.com\nenvelope: b@example.com\n")
     grown = tmp_path / "grown.yaml"
     grown.write_text("from: a@example.com\nenvelope: b@example.com\n---\nfrom: x@example.org\n")
     status, out = cli(capsys, "check", "--snapshot", str(snap), "--format", "json", str(grown))
@@ -149,13 +156,8 @@ def test_a_failure_of_a_reason_this_version_does_not_know_reads_as_unknown(
 def test_snapshot_check_names_answers_gone_and_answers_new(
     nsd: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    nsd.serve({".": ZONE})
-    config = tmp_path / "sends.yaml"
-    config.write_text("from: a@example.com\n")
-    snap = tmp_path / "dns.json"
-    assert (
-        cli(capsys, "snapshot", "--nameserver", nsd.address, "-o", str(snap), str(config))[0] == 0
-    )
+    snap = recorded_for(nsd, tmp_path, capsys, "from: a@example.com\n")
+    config = tmp_path / "recorded.yaml"
     document = json.loads(snap.read_text())
     document["answers"]["gone.example.com TXT"] = {"kind": "nodata"}
     del document["answers"]["_dmarc.example.com TXT"]
