@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -165,10 +166,8 @@ def stolen(path: str = "/proc/stat") -> float | None:
             fields = stat.readline().split()
     except OSError:
         return None
-    if len(fields) < 9 or fields[0] != "cpu":
+    if len(fields) < 9 or fields[0] != "cpu" or not fields[8].isdigit():
         return None
-    import os
-
     return int(fields[8]) / os.sysconf("SC_CLK_TCK")
 
 

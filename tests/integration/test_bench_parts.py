@@ -86,6 +86,8 @@ def test_stolen_core_time_is_read_from_the_cpu_line_of_proc_stat(tmp_path: Path)
     assert common.stolen(str(stat)) == 250 / os.sysconf("SC_CLK_TCK")
     stat.write_text("intr 1 2 3\n")
     assert common.stolen(str(stat)) is None  # not the line it expects: says nothing
+    stat.write_text("cpu  10 0 5 100 0 0 0 ? 0 0\n")
+    assert common.stolen(str(stat)) is None
     assert common.stolen(str(tmp_path / "missing")) is None
 
 
