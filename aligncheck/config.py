@@ -202,6 +202,8 @@ def plan_run(
 
     if config_file is not None and not config_file.is_file():
         raise ConfigError(f"{config_file}: no such configuration file")
+    for remembered in (_find, _toml, read_config):  # from an earlier run in this process:
+        remembered.cache_clear()  # the files may have changed since
 
     found: dict[Path, Path | None] = {}
 

@@ -41,6 +41,21 @@ def test_pyproject_table_is_read(project: Path, capsys: pytest.CaptureFixture[st
     assert status == 0
 
 
+def test_each_run_reads_the_configuration_as_it_is_now(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # one process, several runs (the API, a watch loop): a file written, changed or found
+    # since the last run governs the next one
+    assert rules_of(run(capsys, "--format", "json", "mail")[1]) == [
+        ("a.yaml", "AC403"),
+        ("a.yaml", "AC407"),
+    ]
+    (project / ".aligncheck.toml").write_text('ignore = ["AC403"]\nformat = "json"\n')
+    assert rules_of(run(capsys, "mail")[1]) == [("a.yaml", "AC407")]
+    (project / ".aligncheck.toml").write_text('ignore = ["AC407"]\nformat = "json"\n')
+    assert rules_of(run(capsys, "mail")[1]) == [("a.yaml", "AC403")]
+
+
 def test_pyproject_without_the_table_is_skipped(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
