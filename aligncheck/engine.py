@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from aligncheck import parallel, suppressions
 from aligncheck.findings import Finding, Pos, Problem, Report, SendOutcome
 from aligncheck.plan import RunPlan
-from aligncheck.rules import DNS_CODES, DNS_GROUPS, RULES, SEND_GROUPS, codes_of
+from aligncheck.rules import DNS_CODES, DNS_GROUPS, RULES, SEND_GROUPS, codes_of, dns_groups
 from aligncheck.rules import input as input_rules
 from aligncheck.selection import Decider
 from aligncheck.send import DnsSend, build_send, for_dns
@@ -411,7 +411,7 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
     notes: list[str] = []
     queries = 0
     enabled = run.decider.selection.enabled
-    groups = [g for g in DNS_GROUPS if any(enabled(rule.code) for rule in g.RULES)]
+    groups = dns_groups(enabled)
     if groups and settings.offline:
         notes.append(f"offline: DNS rules skipped ({', '.join(DNS_CODES)})")
     elif groups and sends:

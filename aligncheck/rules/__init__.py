@@ -6,6 +6,7 @@ declares for every lookup that fails); the engine drives the groups from here an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -58,6 +59,30 @@ def codes_of(group: ModuleType | SendGroup | DnsGroup) -> frozenset[str]:
     return own
 
 
+# What judging a DNS group's rules reads: its own answers and, where a rule's severity and
+# message say which leg of DMARC carries it (spec §7), the answers of that leg. Each leg's
+# alignment reads the DMARC policies the policy group discovers; AC301 reads the DKIM leg,
+# AC7xx and AC8xx read both.
+_NEEDS: dict[DnsGroup, tuple[DnsGroup, ...]] = {
+    policy: (policy, dkim),
+    deliverability: (deliverability,),
+    spf: (policy, spf, dkim),
+    dkim: (policy, spf, dkim),
+}
+
+
+def dns_groups(enabled: Callable[[str], bool]) -> list[DnsGroup]:
+    """The DNS groups a run asks and judges: what the groups with an enabled rule need. A
+    group asked only because another needs it reports nothing the selection leaves out, so
+    the rules selected report what a run of every rule reports of them. AC600 and AC601
+    report on the lookups of the other rules; selected without them, on every group's."""
+    chosen = [g for g in DNS_GROUPS if any(enabled(rule.code) for rule in g.RULES)]
+    if not chosen and any(enabled(rule.code) for rule in dns_failures.RULES):
+        chosen = list(DNS_GROUPS)
+    wanted = {need for group in chosen for need in _NEEDS[group]}
+    return [group for group in DNS_GROUPS if group in wanted]
+
+
 OFF_BY_DEFAULT: frozenset[str] = frozenset(
     code for code, rule in RULES.items() if not rule.default_enabled
 )
@@ -79,5 +104,6 @@ __all__ = [
     "SEND_GROUPS",
     "Rule",
     "codes_of",
+    "dns_groups",
     "rule_for",
 ]

@@ -12,6 +12,7 @@ import pytest
 
 from aligncheck.cli import main
 from aligncheck.rules.dkim import RSA2048
+from aligncheck.selection import Selection
 from tests.integration.test_rule_docs_dns import txt_rdata
 from tests.nsd import NsdServer
 
@@ -39,9 +40,13 @@ def server(nsd: NsdServer) -> NsdServer:
 
 
 def check_json(
-    server: NsdServer, capsys: pytest.CaptureFixture[str], target: Path
+    server: NsdServer,
+    capsys: pytest.CaptureFixture[str],
+    target: Path,
+    selection: tuple[str, ...] = ("--ignore", "AC302,AC5"),
 ) -> dict[str, Any]:
-    """`check --format json` of `target` against the server (AC302 and AC5xx aside)."""
+    """`check --format json` of `target` against the server (AC302 and AC5xx aside, unless
+    another `selection` is given)."""
     main(
         [
             "check",
@@ -50,8 +55,7 @@ def check_json(
             "--no-cache",
             "--format",
             "json",
-            "--ignore",
-            "AC302,AC5",
+            *selection,
             str(target),
         ]
     )
@@ -67,6 +71,15 @@ def run(
     profile: dict[str, Any] | None,
     host: str = "192.0.2.10",
 ) -> tuple[dict[str, str], list[tuple[str, str]], list[str]]:
+    write_case(tmp_path, send, profile, host)
+    document = check_json(server, capsys, tmp_path / "send.yaml")
+    [entry] = document["sends"]
+    findings = [(f["rule"], f["severity"]) for f in document["findings"]]
+    return entry["outcome"], findings, [f["message"] for f in document["findings"]]
+
+
+def write_case(tmp_path: Path, send: str, profile: dict[str, Any] | None, host: str) -> None:
+    """`send.yaml` and a configuration: the sending host, and the author's profile if any."""
     author = send.split("from: a@", 1)[1].split("\n", 1)[0]
     config = [f'sending-ips = ["{host}"]']
     if profile is not None:
@@ -74,10 +87,6 @@ def run(
         config += [f"{key} = {json.dumps(value)}" for key, value in profile.items()]
     (tmp_path / ".aligncheck.toml").write_text("\n".join(config) + "\n")
     (tmp_path / "send.yaml").write_text(send)
-    document = check_json(server, capsys, tmp_path / "send.yaml")
-    [entry] = document["sends"]
-    findings = [(f["rule"], f["severity"]) for f in document["findings"]]
-    return entry["outcome"], findings, [f["message"] for f in document["findings"]]
 
 
 DKIM = {"dkim-selectors": ["zero"]}
@@ -174,3 +183,32 @@ def test_sends_differing_only_in_their_dkim_leg_are_judged_apart(
         "unknown",
         "pass (DKIM)",
     ]
+
+
+@pytest.mark.parametrize(
+    "selector", ["AC301", "AC7", "AC706", "spf-not-authorized", "AC8", "AC805", "AC802", "AC6"]
+)
+def test_the_rules_selected_report_what_a_run_of_every_rule_reports_of_them(
+    server: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], selector: str
+) -> None:
+    # each case has a finding whose severity and message depend on the other leg of DMARC
+    # (or, for AC706 and AC805, on the DMARC policy their alignment reads): selecting only
+    # that rule must still look up what it depends on, or it would say nothing (the gate
+    # open) or an error where DMARC passes
+    cases = [
+        (FOREIGN, DKIM, "192.0.2.10"),  # AC301 warning: DKIM carries
+        (ALIGNED, DKIM, "198.51.100.9"),  # AC706 warning: DKIM carries
+        (ALIGNED, {"dkim-selectors": ["zero"], "dkim-domain": "esp.example"}, "192.0.2.10"),
+        (FOREIGN, {"dkim-selectors": ["gone"]}, "192.0.2.10"),  # AC301 and AC802 errors
+        (ALIGNED, None, "198.51.100.9"),  # AC706 error: nothing else carries
+    ]
+    selected = Selection([selector]).enabled
+    reported = 0
+    for template, profile, host in cases:
+        write_case(tmp_path, template.format(d="reject.example"), profile, host)
+        every = check_json(server, capsys, tmp_path / "send.yaml", ())
+        alone = check_json(server, capsys, tmp_path / "send.yaml", ("--select", selector))
+        expected = [f for f in every["findings"] if selected(f["rule"])]
+        assert alone["findings"] == expected
+        reported += len(expected)
+    assert reported or selector == "AC6"  # the cases hold findings of every rule but AC600

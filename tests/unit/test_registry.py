@@ -80,3 +80,29 @@ def test_rule_options_are_declared_options() -> None:
     for rule in RULES.values():
         for key in rule.options:
             assert key in BY_KEY, (rule.code, key)
+
+
+@pytest.mark.parametrize(
+    ("select", "ignore", "asked"),
+    [
+        (["AC"], [], ["policy", "deliverability", "spf", "dkim"]),
+        (["AC4"], [], []),  # no DNS rule: nothing asked
+        (["AC302"], [], ["deliverability"]),
+        (["AC301"], [], ["policy", "dkim"]),  # AC301's severity reads the DKIM leg
+        (["AC5"], [], ["policy", "dkim"]),
+        (["AC7"], [], ["policy", "spf", "dkim"]),  # alignment, and the other leg
+        (["AC805"], [], ["policy", "spf", "dkim"]),
+        (["AC600"], [], ["policy", "deliverability", "spf", "dkim"]),  # every group's lookups
+        (["AC600", "AC302"], [], ["deliverability"]),  # the lookups of the rules selected
+        (["AC"], ["AC7"], ["policy", "deliverability", "spf", "dkim"]),  # AC8 reads SPF
+        (["AC"], ["AC7", "AC8"], ["policy", "deliverability", "dkim"]),
+    ],
+)
+def test_dns_groups_asked_are_those_the_selected_rules_read(
+    select: list[str], ignore: list[str], asked: list[str]
+) -> None:
+    from aligncheck.rules import dns_groups
+    from aligncheck.selection import Selection
+
+    found = dns_groups(Selection(select, ignore).enabled)
+    assert [group.__name__.rsplit(".", 1)[1] for group in found] == asked
