@@ -196,6 +196,7 @@ def rules(rule: str | None, output_format: str) -> None:
     import json
 
     from aligncheck.rules import docs
+    from aligncheck.selection import rule_hint
 
     if rule is None:
         selected = list(RULES.values())
@@ -203,7 +204,7 @@ def rules(rule: str | None, output_format: str) -> None:
         found = rule_for(rule)
         selected = [found] if found else [r for c, r in RULES.items() if c.startswith(rule.upper())]
         if not selected:
-            raise UsageProblem(f"unknown rule `{rule}` (see `aligncheck rules`)")
+            raise UsageProblem(f"unknown rule `{rule}`{rule_hint(rule)} (see `aligncheck rules`)")
     if output_format == "markdown":
         click.echo(docs.markdown(selected), nl=False)
     elif output_format == "json":

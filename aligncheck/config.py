@@ -19,9 +19,10 @@ from aligncheck.findings import Severity
 from aligncheck.options import BY_KEY, OptionError, config_form
 from aligncheck.parsing import Limits
 from aligncheck.plan import RunPlan
-from aligncheck.selection import SelectorError, normalize_selector
+from aligncheck.selection import SelectorError, normalize_selector, rule_hint
 from aligncheck.settings import Settings
 from aligncheck.sources import SourceError, Target, expand_paths
+from aligncheck.spelling import key_hint
 
 FILENAMES = (".aligncheck.toml", "pyproject.toml")
 
@@ -91,10 +92,7 @@ def _validate(path: Path, table: Mapping[str, Any]) -> dict[str, Any]:
     for key, raw in table.items():
         option = BY_KEY.get(key)
         if option is None:
-            import difflib
-
-            close = difflib.get_close_matches(key.replace("_", "-"), BY_KEY, n=1, cutoff=0.75)
-            hint = f"did you mean `{close[0]}`?" if close else f"known: {', '.join(sorted(BY_KEY))}"
+            hint = key_hint(key.replace("_", "-"), sorted(BY_KEY), cutoff=0.75)
             raise ConfigError(f"{path}: unknown key `{key}` ({hint})")
         try:
             value = option.convert(raw)
@@ -165,7 +163,7 @@ def _severities(path: Path, raw: Any) -> tuple[tuple[str, Severity], ...]:
     for code, level in raw.items():
         rule = rule_for(code)
         if rule is None:
-            raise ConfigError(f"{path}: `severity`: unknown rule `{code}`")
+            raise ConfigError(f"{path}: `severity`: unknown rule `{code}`{rule_hint(code)}")
         try:
             result.append((rule.code, Severity.parse(str(level))))
         except ValueError as exc:

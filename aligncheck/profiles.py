@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from aligncheck.spelling import key_hint
+
 PROFILE_KEYS = ("bounce-host", "dkim-selectors", "dkim-domain", "ips")
 
 
@@ -60,9 +62,8 @@ def sender_domains(table: Mapping[str, Any]) -> tuple[SenderDomain, ...]:
             raise ValueError(f"`{where}` must be a table")
         unknown = sorted(set(raw) - set(PROFILE_KEYS))
         if unknown:
-            raise ValueError(
-                f"`{where}`: unknown key `{unknown[0]}` (known: {', '.join(PROFILE_KEYS)})"
-            )
+            hint = key_hint(unknown[0], PROFILE_KEYS)
+            raise ValueError(f"`{where}`: unknown key `{unknown[0]}` ({hint})")
         selectors = raw.get("dkim-selectors", [])
         if not isinstance(selectors, list) or not all(
             isinstance(s, str) and s.strip() for s in selectors

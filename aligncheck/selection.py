@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from aligncheck.errors import AligncheckError
 from aligncheck.findings import Severity
 from aligncheck.rules import CODE_BY_NAME, OFF_BY_DEFAULT, RULES
+from aligncheck.spelling import did_you_mean
 
 if TYPE_CHECKING:
     from aligncheck.settings import Settings
@@ -29,9 +30,43 @@ def normalize_selector(token: str) -> str:
     if token.lower() in CODE_BY_NAME:
         return CODE_BY_NAME[token.lower()]
     prefix = token.upper()
-    if prefix and any(code.startswith(prefix) for code in RULES):
+    if _is_prefix(prefix):
         return prefix
-    raise SelectorError(f"unknown rule selector `{token}` (see `aligncheck rules`)")
+    raise SelectorError(
+        f"unknown rule selector `{token}`{rule_hint(token)} (see `aligncheck rules`)"
+    )
+
+
+def _is_prefix(prefix: str) -> bool:
+    return bool(prefix) and any(code.startswith(prefix) for code in RULES)
+
+
+_LOOKALIKES = str.maketrans("OIL", "011")  # letters typed for the digits they resemble
+
+
+def rule_hint(token: str) -> str:
+    """` (did you mean `AC701`?)` for a misspelt rule code, code prefix or rule name; nothing
+    when no rule is near. A code is near when written with letters for the digits they
+    resemble (`AC7O1`), or when it is the only code one digit or one swap of neighbouring
+    digits away (`AC170`); a name, by difflib's measure."""
+    token = token.strip()
+    if token[:2].upper() != "AC":
+        return did_you_mean(token, CODE_BY_NAME)
+    code = "AC" + token[2:].upper().translate(_LOOKALIKES)
+    if _is_prefix(code):
+        return f" (did you mean `{code}`?)"
+    near = [known for known in RULES if _one_slip(code, known)]
+    return f" (did you mean `{near[0]}`?)" if len(near) == 1 else ""
+
+
+def _one_slip(written: str, code: str) -> bool:
+    if len(written) != len(code):
+        return False
+    differ = [i for i, (a, b) in enumerate(zip(written, code, strict=True)) if a != b]
+    if len(differ) == 1:
+        return True
+    first, second = differ if len(differ) == 2 else (0, 0)
+    return second == first + 1 and written[first] == code[second] and written[second] == code[first]
 
 
 class Selection:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from aligncheck.findings import Finding, Pos
 from aligncheck.nodes import Map, Scalar, Seq
-from aligncheck.selection import SelectorError, normalize_selector
+from aligncheck.selection import SelectorError, normalize_selector, rule_hint
 from aligncheck.send import Send
 
 _COMMENT = re.compile(r"(?:^|\s)#\s*aligncheck:\s*(ignore-file|ignore)\b(?:\[([^\]]*)\])?")
@@ -126,7 +126,8 @@ def unused(
     for s in suppressions:
         send = s.target if s.scope == "send" else None
         for token in s.unknown:
-            problems.append((s.pos, send, f"`{s.written}` names an unknown rule `{token}`"))
+            message = f"`{s.written}` names an unknown rule `{token}`{rule_hint(token)}"
+            problems.append((s.pos, send, message))
         if s.used or (s.unknown and not s.selectors):
             continue
         if s.selectors and not any(ran(prefix) for prefix in s.selectors):

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import NamedTuple
 
@@ -14,6 +13,7 @@ from aligncheck.rules.base import Rule
 from aligncheck.send import Send
 from aligncheck.settings import Settings
 from aligncheck.sources import Issue, IssueKind
+from aligncheck.spelling import nearest
 
 RULES = [
     Rule(
@@ -243,7 +243,7 @@ def _types_and_names(
     for key, entry in entries.items():
         expected = known.get(key)
         if expected is None:
-            hint = suggest(key, known)
+            hint = nearest(key, known)
             same = variant_of(key, known)
             yield Problem(
                 "AC103",
@@ -275,14 +275,6 @@ def variant_of(key: str, known: Mapping[str, object]) -> str | None:
         return None
     letters = key.replace("_", "").replace("-", "")
     return min(same, key=lambda name: sum(a != b for a, b in zip(name, letters, strict=False)))
-
-
-def suggest(key: str, known: Mapping[str, object]) -> str | None:
-    lowered = {name.lower(): name for name in known}
-    if key.lower() in lowered:
-        return lowered[key.lower()]
-    matches = difflib.get_close_matches(key.lower(), list(lowered), n=1, cutoff=0.6)
-    return lowered[matches[0]] if matches else None
 
 
 def _conflicts(send: Send) -> Iterator[Problem]:

@@ -352,7 +352,11 @@ def test_an_interrupted_run_says_aborted(
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (("rules", "AC9"), "unknown rule `AC9` (see `aligncheck rules`)"),
+        (("rules", "AC9"), "unknown rule `AC9` (see `aligncheck rules`)"),  # no rule near
+        (("rules", "AC8O2"), "unknown rule `AC8O2` (did you mean `AC802`?)"),
+        (("rules", "dkim-revokd"), "unknown rule `dkim-revokd` (did you mean `dkim-key-revoked`?)"),
+        (("check", "--select", "AC7O1", "x.yaml"), "unknown rule selector `AC7O1` (did you mean"),
+        (("check", "--ignore", "AC3011", "x.yaml"), "unknown rule selector `AC3011` (see"),
         (("audit", "-", "-"), "stdin (-) can be named only once"),
     ],
 )

@@ -152,10 +152,13 @@ def test_show_settings_needs_no_path(project: Path, capsys: pytest.CaptureFixtur
         ('envelope-domains = ["com"]\n', "`com` is a single label"),
         ('model = "rfc1234"\n', "`model` must be rfc7489 or rfc9989 or both"),
         ('select = "AC3"\n', "`select` must be a list"),
-        ('select = ["AC999"]\n', "`select`: unknown rule selector `AC999`"),
+        ('select = ["AC999"]\n', "`select`: unknown rule selector `AC999` (see"),
+        ('ignore = ["AC7O1"]\n', "unknown rule selector `AC7O1` (did you mean `AC701`?)"),
+        ('ignore = ["spf-mising"]\n', "selector `spf-mising` (did you mean `spf-missing`?)"),
         ("dns-timeout = -1\n", "`dns-timeout` must be a number"),
         ('nameservers = ["dns example"]\n', "neither an IP address nor a host name"),
         ('[severity]\nAC999 = "error"\n', "`severity`: unknown rule `AC999`"),
+        ('[severity]\nAC3O1 = "info"\n', "unknown rule `AC3O1` (did you mean `AC301`?)"),
         ('[severity]\nAC301 = "fatal"\n', "unknown severity"),
         ('[per-file-ignores]\n"*.yaml" = "AC3"\n', "must be a list of rule codes"),
         ("this is = not toml =\n", "invalid TOML"),
@@ -224,7 +227,11 @@ def test_gitignore_is_respected(project: Path, capsys: pytest.CaptureFixture[str
         ),
         (
             '[sender-domains."example.com"]\nbounce-hots = "b.example.com"\n',
-            "unknown key `bounce-hots`",
+            "unknown key `bounce-hots` (did you mean `bounce-host`?)",
+        ),
+        (
+            '[sender-domains."example.com"]\nsigning = "x"\n',
+            "unknown key `signing` (known: bounce-host, dkim-selectors, dkim-domain, ips)",
         ),
         ('[sender-domains."example.com"]\nips = ["192.0.2.300"]\n', "`192.0.2.300` is not an IP"),
         (

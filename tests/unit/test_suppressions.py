@@ -85,7 +85,8 @@ def test_json_suppression_with_an_unknown_rule_suppresses_nothing(tmp_path: Path
     )
     findings = lint_text(tmp_path, text, "send.json")
     assert sorted(f.rule for f in findings) == ["AC106", "AC300"]
-    assert "unknown rule `AC3OO`" in next(f.message for f in findings if f.rule == "AC106")
+    message = next(f.message for f in findings if f.rule == "AC106")
+    assert "unknown rule `AC3OO` (did you mean `AC300`?)" in message
 
 
 def test_json_unused_send_suppression(tmp_path: Path) -> None:
