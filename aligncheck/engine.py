@@ -411,7 +411,7 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
     notes: list[str] = []
     queries = 0
     enabled = run.decider.selection.enabled
-    groups = dns_groups(enabled)
+    groups = dns_groups(enabled, outcomes=inspect is not None)  # the audit: every outcome
     if groups and settings.offline:
         notes.append(f"offline: DNS rules skipped ({', '.join(DNS_CODES)})")
     elif groups and sends:

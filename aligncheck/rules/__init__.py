@@ -70,9 +70,12 @@ _NEEDS: dict[DnsGroup, tuple[DnsGroup, ...]] = {
     dkim: (policy, spf, dkim),
 }
 
+_OUTCOME = (policy, spf, dkim)  # what a send's outcome reads: both legs and their alignment
 
-def dns_groups(enabled: Callable[[str], bool]) -> list[DnsGroup]:
-    """The DNS groups a run asks and judges: what the groups with an enabled rule need. A
+
+def dns_groups(enabled: Callable[[str], bool], outcomes: bool = False) -> list[DnsGroup]:
+    """The DNS groups a run asks and judges: what the groups with an enabled rule need, and
+    with `outcomes` (the audit) what every send's outcome needs whatever is selected. A
     group asked only because another needs it reports nothing the selection leaves out, so
     the rules selected report what a run of every rule reports of them. AC600 and AC601
     report on the lookups of the other rules; selected without them, on every group's."""
@@ -80,6 +83,8 @@ def dns_groups(enabled: Callable[[str], bool]) -> list[DnsGroup]:
     if not chosen and any(enabled(rule.code) for rule in dns_failures.RULES):
         chosen = list(DNS_GROUPS)
     wanted = {need for group in chosen for need in _NEEDS[group]}
+    if outcomes:
+        wanted.update(_OUTCOME)
     return [group for group in DNS_GROUPS if group in wanted]
 
 

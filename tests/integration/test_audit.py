@@ -133,6 +133,45 @@ def test_a_finding_reported_once_stands_for_every_send_sharing_it(
     assert status == 0  # AC500 and AC700 are warnings without a policy: `check` passes too
 
 
+def check_summary(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, int]:
+    """The summary of `check --format json` over the examples."""
+    main(
+        [
+            "check",
+            "--snapshot",
+            "examples/dns/snapshot.json",
+            "--format",
+            "json",
+            *argv,
+            "examples/",
+        ]
+    )
+    summary: dict[str, int] = json.loads(capsys.readouterr().out)["summary"]
+    return summary
+
+
+def test_outcomes_do_not_depend_on_the_rules_selected(capsys: pytest.CaptureFixture[str]) -> None:
+    # the audit is about every send's outcome: a selection of DSN rules alone (which read
+    # no DNS) narrows the findings, not the outcomes
+    _, out = examples(capsys, "json")
+    every = json.loads(out)
+    _, out, _ = audit(
+        capsys,
+        "--snapshot",
+        "examples/dns/snapshot.json",
+        "--format",
+        "json",
+        "--select",
+        "AC4",
+        "examples/",
+    )
+    dsn_only = json.loads(out)
+    assert dsn_only["dns"] is True
+    assert dsn_only["totals"] == every["totals"] and every["totals"]["unknown"] < 15
+    checked = check_summary(capsys, "--select", "AC4")
+    assert dsn_only["findings"] == {key: checked[key] for key in ("error", "warning", "info")}
+
+
 def test_offline_outcomes_are_unknown(capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = audit(capsys, "--offline", "--format", "json", "examples/")
     doc = json.loads(out)

@@ -82,6 +82,14 @@ def test_rule_options_are_declared_options() -> None:
             assert key in BY_KEY, (rule.code, key)
 
 
+def test_the_audit_asks_what_every_outcome_reads_whatever_is_selected() -> None:
+    from aligncheck.rules import dns_groups
+    from aligncheck.selection import Selection
+
+    names = [g.__name__.rsplit(".", 1)[1] for g in dns_groups(Selection(["AC4"]).enabled, True)]
+    assert names == ["policy", "spf", "dkim"]
+
+
 @pytest.mark.parametrize(
     ("select", "ignore", "asked"),
     [
