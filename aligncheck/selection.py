@@ -53,7 +53,7 @@ def rule_hint(token: str) -> str:
     if token[:2].upper() != "AC":
         return did_you_mean(token, CODE_BY_NAME)
     code = "AC" + token[2:].upper().translate(_LOOKALIKES)
-    if _is_prefix(code):
+    if code != token.upper() and _is_prefix(code):
         return f" (did you mean `{code}`?)"
     near = [known for known in RULES if _one_slip(code, known)]
     return f" (did you mean `{near[0]}`?)" if len(near) == 1 else ""
@@ -63,9 +63,9 @@ def _one_slip(written: str, code: str) -> bool:
     if len(written) != len(code):
         return False
     differ = [i for i, (a, b) in enumerate(zip(written, code, strict=True)) if a != b]
-    if len(differ) == 1:
-        return True
-    first, second = differ if len(differ) == 2 else (0, 0)
+    if len(differ) != 2:
+        return len(differ) == 1
+    first, second = differ
     return second == first + 1 and written[first] == code[second] and written[second] == code[first]
 
 

@@ -175,6 +175,14 @@ def test_config_errors_name_file_and_key(
     assert message in line
 
 
+def test_a_code_prefix_where_a_whole_code_belongs_gets_no_guess(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (project / ".aligncheck.toml").write_text('[severity]\nAC3 = "info"\n')
+    status, _, err = run(capsys, "mail")
+    assert status == 2 and err.endswith("`severity`: unknown rule `AC3`\n")
+
+
 def test_missing_config_file(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run(capsys, "--config", "nope.toml", "mail")
     assert status == 2 and "no such configuration file" in err
