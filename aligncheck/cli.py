@@ -21,7 +21,12 @@ from aligncheck.rules import RULES, rule_for
 
 
 class UsageProblem(click.UsageError):
-    """A usage error: one line on stderr, exit status 2."""
+    """A usage error: one line on stderr, exit status 2, ending with where to look: the
+    command's `--help`, or `see` when another page helps more (`aligncheck rules`)."""
+
+    def __init__(self, message: str, see: str | None = None) -> None:
+        super().__init__(message)
+        self.see = see
 
 
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -204,7 +209,7 @@ def rules(rule: str | None, output_format: str) -> None:
         found = rule_for(rule)
         selected = [found] if found else [r for c, r in RULES.items() if c.startswith(rule.upper())]
         if not selected:
-            raise UsageProblem(f"unknown rule `{rule}`{rule_hint(rule)} (see `aligncheck rules`)")
+            raise UsageProblem(f"unknown rule `{rule}`{rule_hint(rule)}", see="aligncheck rules")
     if output_format == "markdown":
         click.echo(docs.markdown(selected), nl=False)
     elif output_format == "json":
@@ -382,8 +387,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             standalone_mode=False,
         )
     except click.UsageError as exc:
-        command = exc.ctx.command_path if exc.ctx is not None else "aligncheck"
-        click.echo(f"aligncheck: error: {exc.format_message()} (see `{command} --help`)", err=True)
+        see = getattr(exc, "see", None)
+        if see is None:
+            see = f"{exc.ctx.command_path if exc.ctx is not None else 'aligncheck'} --help"
+        click.echo(f"aligncheck: error: {exc.format_message()} (see `{see}`)", err=True)
         return 2
     except click.ClickException as exc:
         exc.show()
