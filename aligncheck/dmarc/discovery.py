@@ -70,7 +70,7 @@ def questions(
     model: str, author_domains: set[str], envelope_domains: set[str], psl_private: bool
 ) -> Iterator[Question]:
     """The DNS questions `model` needs for these domains, all asked at once in a first round
-    (`followups` names the few that depend on an answer of that round)."""
+    (what a discovery then still misses, an author's existence, is asked in the next)."""
     for domain in author_domains:
         if model == "rfc7489":
             yield dmarc_name(domain), "TXT"
@@ -80,19 +80,6 @@ def questions(
     if model == "rfc9989":
         for domain in envelope_domains:
             yield from ((dmarc_name(name), "TXT") for name in walk_names(domain))
-
-
-def followups(model: str, lookup: Lookup, author_domains: set[str]) -> Iterator[Question]:
-    """Second-round questions: whether an author name exists (NXDOMAIN selects `np`), needed
-    under RFC 9989 only where the author has no record of its own."""
-    if model != "rfc9989":
-        return
-    for domain in author_domains:
-        answer = lookup.answer(dmarc_name(domain), "TXT")
-        if answer is None or answer.failed:
-            continue  # discovery reports the failure; the walk stops there
-        if sum(1 for text in answer.records if is_dmarc(text)) != 1:
-            yield domain, "A"
 
 
 def name_state(lookup: Lookup, domain: str) -> NameState:

@@ -321,11 +321,17 @@ def questions(domains: Domains, models: Sequence[str], settings: Settings) -> It
 
 
 def followups(run: DnsRun, domains: Domains) -> Iterator[Question]:
-    """Whether an author name exists, where RFC 9989's `np` depends on it."""
-    from aligncheck.dmarc.discovery import followups as dmarc_followups
+    """What the authors' discoveries still need that no round has asked: whether an author
+    name exists, once RFC 9989's walk has found the record whose `sp` or `np` applies (an
+    author with no policy above it is never asked about)."""
+    from aligncheck.resolver.answers import Failure
 
+    context = _context(run)
     for model in run.models:
-        yield from dmarc_followups(model, run.lookup, set(domains.authors))
+        for author in domains.authors:
+            found = context.discovery(model, author)
+            if isinstance(found, Failure) and found.missing:
+                yield found.name, found.rdtype
 
 
 def _context(run: DnsRun) -> DnsContext:

@@ -8,8 +8,8 @@ from pathlib import Path
 from aligncheck.dmarc.discovery import Discovery
 from aligncheck.engine import gather_sends
 from aligncheck.resolver import Answer, AnswerTable, Failure
-from aligncheck.rules import spf
-from aligncheck.rules.context import DnsRun
+from aligncheck.rules import policy, spf
+from aligncheck.rules.context import DnsRun, Domains
 from aligncheck.rules.policy import alignments, discovery
 from aligncheck.settings import Settings
 from aligncheck.spf.evaluate import NeedAnswers
@@ -41,6 +41,27 @@ def test_a_discovery_is_carried_and_one_a_missing_answer_failed_is_made_again() 
     assert discovery(second, "rfc9989", "policy.brand.example") is made  # carried
     found = discovery(second, "rfc9989", "bare.brand.example")
     assert isinstance(found, Discovery) and found.effective == "reject"  # np
+
+
+def test_an_author_is_asked_about_only_where_a_policy_found_depends_on_its_existence() -> None:
+    # RFC 9989: `sp` or `np` of the record a walk finds above the author; an author with a
+    # record of its own, or with no record anywhere above it, is never asked about
+    table = AnswerTable(
+        {
+            ("_dmarc.own.brand.example", "TXT"): txt("v=DMARC1; p=reject"),
+            ("_dmarc.bare.brand.example", "TXT"): Answer("nxdomain", ttl=300),
+            ("_dmarc.brand.example", "TXT"): txt("v=DMARC1; p=none; np=reject"),
+            ("_dmarc.lone.example", "TXT"): Answer("nxdomain", ttl=300),
+            ("_dmarc.example", "TXT"): Answer("nxdomain", ttl=300),
+        }
+    )
+    authors = frozenset({"own.brand.example", "bare.brand.example", "lone.example"})
+    domains = Domains(authors=authors)
+    first = DnsRun(table, ("rfc7489", "rfc9989"), Settings())
+    assert set(policy.followups(first, domains)) == {("bare.brand.example", "A")}
+
+    table.answers[("bare.brand.example", "A")] = Answer("nodata", ttl=300)
+    assert set(policy.followups(first.next_round(table), domains)) == set()
 
 
 def test_an_alignment_is_carried_and_one_a_missing_answer_failed_is_made_again() -> None:
