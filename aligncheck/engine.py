@@ -413,7 +413,12 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
     enabled = run.decider.selection.enabled
     groups = dns_groups(enabled, outcomes=inspect is not None)  # the audit: every outcome
     if groups and settings.offline:
-        notes.append(f"offline: DNS rules skipped ({', '.join(DNS_CODES)})")
+        skipped = [code for code in DNS_CODES if enabled(code)]  # the selection's, no other
+        notes.append(
+            f"offline: DNS rules skipped ({', '.join(skipped)})"
+            if skipped
+            else "offline: DNS not asked, so every send's outcome is unknown"
+        )
     elif groups and sends:
         answers, dns_run = gather_run(sends, settings, groups)
         queries = answers.queries_sent

@@ -131,6 +131,28 @@ def test_quiet_prints_findings_only(capsys: pytest.CaptureFixture[str], bad_file
     assert loud_err and not quiet_err  # the offline note is a note
 
 
+@pytest.mark.parametrize(
+    ("argv", "note"),
+    [
+        (
+            ("check", "--select", "AC301,AC706,AC4"),
+            "aligncheck: offline: DNS rules skipped (AC301, AC706)",
+        ),
+        (("check", "--select", "AC4"), None),  # no DNS rule selected: nothing was skipped
+        (
+            ("audit", "--select", "AC4", "--format", "json"),
+            "aligncheck: offline: DNS not asked, so every send's outcome is unknown",
+        ),
+    ],
+)
+def test_the_offline_note_names_the_dns_rules_selected(
+    capsys: pytest.CaptureFixture[str], bad_file: Path, argv: tuple[str, ...], note: str | None
+) -> None:
+    _, _, err = run(capsys, *argv, "--offline", str(bad_file))
+    notes = [line for line in err.splitlines() if "offline" in line]
+    assert notes == ([] if note is None else [note])
+
+
 def test_missing_path_is_one_line_and_exit_two_other_files_still_checked(
     capsys: pytest.CaptureFixture[str], bad_file: Path
 ) -> None:
