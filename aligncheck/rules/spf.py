@@ -289,6 +289,21 @@ def aligned_somewhere(send: DnsSend, run: DnsRun) -> bool | None:
     return any(alignment.aligned for _, alignment in found)
 
 
+def _may_align(send: DnsSend, run: DnsRun) -> bool:
+    """Whether the next level of the MAIL FROM's SPF tree is worth asking this round: the
+    MAIL FROM aligns with the author in some model, or that is not known yet because an
+    answer is still to be asked (an author's existence, which picks `sp` or `np` but never
+    `aspf`). Not when a lookup failed or the MAIL FROM aligns in no model."""
+    from aligncheck.resolver.answers import Failure
+
+    if send.author_domain is None or send.mail_from.domain is None:
+        return False
+    found = alignments(run, send.author_domain, send.mail_from.domain)
+    if isinstance(found, Failure):
+        return found.missing
+    return any(alignment.aligned for _, alignment in found)
+
+
 def questions(domains: Domains, models: Sequence[str], settings: Settings) -> Iterator[Question]:
     """First round: the TXT and SPF (type 99) RRsets of every MAIL FROM domain."""
     from aligncheck.spf.lint import questions_of
@@ -298,8 +313,9 @@ def questions(domains: Domains, models: Sequence[str], settings: Settings) -> It
 
 
 def followups(run: DnsRun, domains: Domains) -> Iterator[Question]:
-    """The next level of every aligned MAIL FROM domain's tree, and what check_host() of
-    its known hosts needs: asked in rounds until nothing is missing."""
+    """The next level of the tree of every MAIL FROM domain that aligns (or may: see
+    `_may_align`), and what check_host() of its known hosts needs: asked in rounds until
+    nothing is missing."""
     from aligncheck.spf.evaluate import NeedAnswers
 
     missing: set[Question] = set()
@@ -309,7 +325,7 @@ def followups(run: DnsRun, domains: Domains) -> Iterator[Question]:
         if key in seen or send.mail_from.domain is None:
             continue  # sends alike for SPF are evaluated once
         seen.add(key)
-        if not aligned_somewhere(send, run):
+        if not _may_align(send, run):
             continue
         try:
             evaluate(send, run)

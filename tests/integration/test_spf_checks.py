@@ -24,6 +24,10 @@ ROOT = [
     '_dmarc.macro.example. TXT "v=DMARC1; p=reject"',
     'macro.example. TXT "v=spf1 exists:%{l}.allowed.macro.example -all"',
     "good.allowed.macro.example. A 127.0.0.2",
+    # a subdomain author with no record of its own: the org's `sp` applies once it exists
+    "news.reject.example. MX 10 mx.reject.example.",
+    'bounce.news.reject.example. TXT "v=spf1 include:_spf.reject.example -all"',
+    '_spf.reject.example. TXT "v=spf1 include:spf1.smtpeter.com -all"',
 ]
 
 
@@ -50,6 +54,29 @@ def found(findings: list[Finding]) -> list[tuple[str, str, int]]:
 
 
 PROFILE = {"reject.example": {"bounce-host": "bounces.reject.example"}}
+
+
+def test_an_author_s_existence_does_not_hold_its_spf_walk_back(
+    server: NsdServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # whether `news.reject.example` exists picks `sp` or `np`, never `aspf`: its MAIL FROM's
+    # includes are asked beside that question, not in a round after it (3 rounds, not 4)
+    from aligncheck.resolver import client
+
+    batches: list[set[tuple[str, str]]] = []
+    resolve_batch = client.resolve_batch
+
+    def recorded(questions: list[tuple[str, str]], *args: object) -> object:
+        batches.append(set(questions))
+        return resolve_batch(questions, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client, "resolve_batch", recorded)
+    text = "from: a@news.reject.example\nenvelope: b@bounce.news.reject.example\n"
+    assert lint(server, tmp_path, text, sending_ips=("192.0.2.10",)) == []
+    assert batches[1:] == [
+        {("news.reject.example", "A"), ("_spf.reject.example", "TXT")},
+        {("spf1.smtpeter.com", "TXT")},
+    ]
 
 
 def test_aligned_and_authorized_is_quiet(server: NsdServer, tmp_path: Path) -> None:
