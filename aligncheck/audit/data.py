@@ -232,6 +232,8 @@ def _why_not(send: DnsSend, run: DnsRun | None, per_model: dict[str, str]) -> st
 
     prefix = f"{model}: " if len(per_model) > 1 else ""
     spf, dkim = spf_leg(send, run, model), dkim_leg(send, run, model)
+    if spf.why == dkim.why:  # one reason holds both legs back (no author domain)
+        return f"{prefix}{spf.why}"
     return f"{prefix}SPF leg: {spf.why}; DKIM leg: {dkim.why}"
 
 
@@ -243,7 +245,9 @@ def _domain_facts(author: str | None, sends: Sequence[DnsSend], group: _Group) -
     )
     keys = sorted({key for s in sends for key in s.dkim_keys}, key=lambda k: (k[1], k[0]))
     if run is None or author is None:
-        why = "no DNS was asked (offline)" if run is None else "no valid author domain"
+        from aligncheck.rules.outcome import AUTHOR_UNKNOWN
+
+        why = "no DNS was asked (offline)" if run is None else AUTHOR_UNKNOWN
         return {
             "policy": [],
             "policy_unknown": why,

@@ -161,7 +161,7 @@ def _fix_first(entries: list[Document]) -> list[str]:
 
 
 def _name(domain: Document) -> str:
-    return str(domain["domain"]) if domain["domain"] is not None else "(no valid author)"
+    return str(domain["domain"]) if domain["domain"] is not None else "(author not known)"
 
 
 def _anchor(number: int) -> str:

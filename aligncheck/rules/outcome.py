@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from aligncheck.send import DnsSend
 
 ENFORCING = ("quarantine", "reject")
+# AC200-AC203: no author domain to align with
+AUTHOR_UNKNOWN = (
+    "the author domain is not known: its From is missing, invalid or filled in at send time"
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +71,9 @@ def _spf_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
     mail_from = send.mail_from
     if mail_from.kind == "null":
         return Leg("fail", "MAIL FROM:<> (the null path) cannot pass SPF")
-    if mail_from.domain is None or send.author_domain is None:
+    if send.author_domain is None:
+        return Leg("unknown", AUTHOR_UNKNOWN)
+    if mail_from.domain is None:
         return Leg("unknown", "the MAIL FROM is not known")
     from aligncheck.resolver import Failure
     from aligncheck.rules.policy import alignments
@@ -102,7 +108,9 @@ def _spf_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
 def _dkim_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
     if send.signature_breaks:
         return Leg("fail", "the DKIM-Signature in `mime` will not verify (AC806)")
-    if not send.dkim_keys or send.author_domain is None:
+    if send.author_domain is None:
+        return Leg("unknown", AUTHOR_UNKNOWN)
+    if not send.dkim_keys:
         return Leg("unknown", "no profile or signature says how the mail is signed")
     from aligncheck.resolver import Failure
     from aligncheck.rules.dkim import key_verdict

@@ -129,7 +129,7 @@ def test_in_a_browser(browser: Browser, example_audit: tuple[Path, dict[str, Any
     assert rows.count() == len(doc["domains"])
     for number, domain in enumerate(doc["domains"]):
         row = rows.nth(number)
-        name = domain["domain"] or "(no valid author)"
+        name = domain["domain"] or "(author not known)"
         assert row.get_attribute("data-domain") == name
         for outcome in OUTCOMES:
             rect = row.locator(f'rect[data-outcome="{outcome}"]')

@@ -214,3 +214,29 @@ def test_the_rules_selected_report_what_a_run_of_every_rule_reports_of_them(
             assert alone["sends"] == every["sends"]
         reported += len(expected)
     assert reported or selector == "AC6"  # the cases hold findings of every rule but AC600
+
+
+def test_an_unknown_author_is_named_as_the_reason_not_the_mail_from(
+    server: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the From's domain is a personalization variable: both legs wait for the author; a
+    # known author with bounce tracking and no profile waits for its MAIL FROM
+    (tmp_path / "sends.yaml").write_text(
+        "sends:\n"
+        "  - from: news@{$brand}.example\n"
+        "    envelope: bounces@reject.example\n"
+        "  - from: news@reject.example\n"
+    )
+    main(["audit", "--nameserver", server.address, "--no-cache", "--format", "json", str(tmp_path)])
+    document = json.loads(capsys.readouterr().out)
+    why = {
+        send["mail_from"]["domain"]: send["why_not"]
+        for domain in document["domains"]
+        for send in domain["sends"]
+    }
+    assert why == {
+        "reject.example": "rfc7489: the author domain is not known: its From is missing, "
+        "invalid or filled in at send time",
+        None: "rfc7489: SPF leg: the MAIL FROM is not known; "
+        "DKIM leg: no profile or signature says how the mail is signed",
+    }
