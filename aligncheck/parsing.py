@@ -8,7 +8,7 @@ import json.decoder
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
 import yaml
 
@@ -225,18 +225,40 @@ _WS = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 
 
-def load_json(text: str) -> Loaded:
-    """One JSON document as a node tree. json.loads validates; a positioned pass builds."""
+@overload
+def load_json(text: str) -> Loaded: ...
+@overload
+def load_json(text: str, wanted: Callable[[Node], bool]) -> Loaded | None: ...
+def load_json(text: str, wanted: Callable[[Node], bool] | None = None) -> Loaded | None:
+    """One JSON document as a node tree. json.loads validates; a positioned pass builds.
+
+    With `wanted`, the pass runs only when `wanted(outline)` is true, the outline being what
+    json.loads read, two levels deep (the document's keys or items, and theirs), every node
+    at the start of the file: None otherwise. A file that holds no send is so told apart
+    without building its tree (a 14 MB `package-lock.json`: 0.2 s instead of 2.4 s)."""
     try:
-        json.loads(text, parse_constant=_reject_constant)
+        value = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise ParseError(f"invalid JSON: {exc.msg}", Pos(exc.lineno, exc.colno)) from None
     except RecursionError:
         raise ParseError("invalid JSON: nested too deeply") from None
     except ValueError as exc:  # e.g. integer strings longer than Python's limit
         raise ParseError(f"invalid JSON: {exc}") from None
+    if wanted is not None and not wanted(_outline(value, 2)):
+        return None
     parser = _JsonParser(text)
     return Loaded([parser.parse()], parser.duplicates)
+
+
+def _outline(value: object, levels: int) -> Node:
+    """What json.loads read, `levels` containers deep; below that, and for every scalar, a
+    null. Every node stands at the start of the file."""
+    if levels and isinstance(value, dict):
+        inner = {key: Entry(key, FILE_START, _outline(v, levels - 1)) for key, v in value.items()}
+        return Map(FILE_START, inner)
+    if levels and isinstance(value, list):
+        return Seq(FILE_START, [_outline(item, levels - 1) for item in value])
+    return Scalar(FILE_START, None)
 
 
 _LITERALS: tuple[tuple[str, ScalarValue], ...] = (("true", True), ("false", False), ("null", None))

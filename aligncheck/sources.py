@@ -25,6 +25,9 @@ SEND_MARKERS = frozenset({"envelope", "mime", "from", "recipient", "recipients",
 SENDS_MAPPING_KEYS = ("sends", "defaults", "x-aligncheck")
 # Directories never descended into when a directory is expanded.
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
+# What package managers write: megabytes of YAML or JSON that hold no send. Left out unread
+# where a file holding no send is left out (a directory expanded, a file list).
+LOCK_FILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml"})
 
 
 class SourceError(AligncheckError):
@@ -213,6 +216,8 @@ def load(
     file (a file list such as pre-commit's) only gets it when it plainly tries to be a send
     file. A DNS snapshot is never a send file."""
     source = SourceFile(path)
+    if os.path.basename(path) in LOCK_FILES and _left_out([], explicit, listed):
+        return source
     if len(data) > limits.max_bytes:
         source.problems.append(
             Issue(
@@ -229,7 +234,15 @@ def load(
         text = decode(data)
         if not as_json and "aligncheck:" in text:
             _collect_comments(source, text)
-        documents, duplicates = load_json(text) if as_json else load_yaml(text, limits)
+        if as_json:
+            loaded = load_json(
+                text, lambda outline: not _skipped_unread([outline], explicit, listed)
+            )
+            if loaded is None:
+                return source
+        else:
+            loaded = load_yaml(text, limits)
+        documents, duplicates = loaded
     except ParseError as exc:
         source.problems.append(Issue(IssueKind.PARSE, exc.pos, exc.message))
         source.holds_send = True
@@ -246,9 +259,7 @@ def load(
             )
         )
         del source.sends[limits.max_sends :]
-    if not source.holds_send and explicit and not _is_snapshot(documents):
-        if listed and not any(_tries_to_be_sends(d) for d in documents):
-            return source
+    if not source.holds_send and not _left_out(documents, explicit, listed):
         source.reported_empty = True
         source.problems.append(
             Issue(
@@ -259,6 +270,30 @@ def load(
             )
         )
     return source
+
+
+def _left_out(documents: list[Node | None], explicit: bool, listed: bool) -> bool:
+    """Whether a file holding no send is left out of the run rather than reported (AC101):
+    it was found by expanding a directory, or it is a DNS snapshot, or it came in a file
+    list and does not plainly try to be a send file."""
+    if not explicit or _is_snapshot(documents):
+        return True
+    return listed and not any(_tries_to_be_sends(d) for d in documents)
+
+
+def _skipped_unread(documents: list[Node | None], explicit: bool, listed: bool) -> bool:
+    """Whether a file whose documents are `documents` (or their outline: keys and items two
+    levels deep, no values) is left out without reading it further: it holds no send, and
+    would be left out."""
+    return not any(_holds_sends(d) for d in documents) and _left_out(documents, explicit, listed)
+
+
+def _holds_sends(document: Node | None) -> bool:
+    """Whether `_extract_sends` takes sends from a document: a send, a mapping with `sends:`,
+    or a list with at least one send."""
+    if isinstance(document, Map):
+        return is_send(document) or "sends" in document.entries
+    return isinstance(document, Seq) and any(is_send(item) for item in document.items)
 
 
 def _is_snapshot(documents: list[Node | None]) -> bool:

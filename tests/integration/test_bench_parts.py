@@ -105,3 +105,19 @@ def test_taking_turns_refuses_a_side_that_would_run_another_tree(tmp_path: Path)
     turns._check_imports(earlier, outside, "earlier")  # its own tree: accepted
     with pytest.raises(SystemExit, match=r"imports .*aligncheck"):
         turns._check_imports(earlier, root, "earlier")  # from the repository: refused
+
+
+def test_the_lock_files_benchmark_writes_files_that_hold_no_send(tmp_path: Path) -> None:
+    """benchmarks/lockfiles.py: each file it writes parses, and a run that reads every one
+    of them in full (named explicitly, no file list) finds no send in any."""
+    import json
+
+    import yaml
+
+    from aligncheck import Settings, check_paths
+
+    files = _benchmark_module("lockfiles").write_files(tmp_path, 50)
+    assert json.loads(files["package-lock.json"].read_text())["lockfileVersion"] == 3
+    assert len(yaml.safe_load(files["pnpm-lock.yaml"].read_text())["packages"]) == 33
+    report = check_paths([str(path) for path in files.values()], Settings(offline=True))
+    assert report.sends == 0 and {f.rule for f in report.findings} == {"AC101"}

@@ -197,3 +197,67 @@ def test_every_duplicate_key_is_reported_where_it_is_written(tmp_path: Path, nam
     findings = [f for f in lint_text(tmp_path, text, name) if "duplicate key" in f.message]
     assert [(f.line, f.column, f.message.split("`")[1]) for f in findings] == expected
     assert {f.rule for f in findings} == {"AC100"}
+
+
+SHAPES = [  # a JSON text, and in how many of the three runs (explicit, listed, discovered)
+    # the loader builds its positioned tree: where it holds a send, or is reported (AC101)
+    ('{"from": "a@x.com", "envelope": "b@x.com"}', 3),
+    ('[{"from": "a@x.com"}, 42]', 3),
+    ('{"sends": "nope"}', 3),
+    ('{"name": "x", "version": "1"}', 1),
+    ('{"subject": "Hi", "text": "Hello"}', 2),
+    ('{"defaults": {"envelope": "b@x.com"}}', 2),
+    ('{"aligncheck_snapshot": 1, "answers": {}}', 0),
+    ('[1, 2, {"name": "x"}]', 1),
+    ('{"packages": {"a": {"from": "x@y.com", "envelope": "b@y.com"}}}', 1),
+    ('{"x": [{"from": "a@x.com"}]}', 1),
+    ('"just a string"', 1),
+    ("[]", 1),
+]
+
+
+def _rules_by_mode(tmp_path: Path, text: str, name: str) -> list[list[str]]:
+    """The rules found in `text` named explicitly, named in a file list, and found by
+    expanding its directory."""
+    found = []
+    for mode in ("explicit", "listed", "discovered"):
+        folder = tmp_path / f"{mode}-{name}"
+        folder.mkdir()
+        path = folder / name
+        path.write_text(text, encoding="utf-8")
+        settings = Settings(offline=True, skip_non_send_files=mode == "listed")
+        target = folder if mode == "discovered" else path
+        found.append(sorted(f.rule for f in check_paths([str(target)], settings).findings))
+    return found
+
+
+@pytest.mark.parametrize(("text", "built"), SHAPES)
+def test_a_json_file_is_left_out_unread_only_where_reading_it_would_leave_it_out(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str, built: int
+) -> None:
+    # the JSON loader decides from what json.loads read, before building the positioned tree;
+    # the same text read as YAML (every tree built) is the oracle
+    from aligncheck import parsing
+
+    trees: list[str] = []
+    parse = parsing._JsonParser.parse
+
+    def counted(self: parsing._JsonParser) -> object:
+        trees.append(self._text)
+        return parse(self)
+
+    monkeypatch.setattr(parsing._JsonParser, "parse", counted)
+    assert _rules_by_mode(tmp_path, text, "shape.json") == _rules_by_mode(
+        tmp_path, text, "shape.yaml"
+    )
+    assert len(trees) == built
+
+
+@pytest.mark.parametrize("name", ["package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml"])
+def test_lock_files_are_left_out_unread_unless_named_outside_a_file_list(
+    tmp_path: Path, name: str
+) -> None:
+    # what package managers write holds no send: even one shaped like a send is left out
+    # where a file holding no send would be; named on its own, it is checked like any file
+    text = '{"from": "a@x.com", "envelope": "<b@x.com>"}'
+    assert _rules_by_mode(tmp_path, text, name) == [["AC300"], [], []]
