@@ -234,14 +234,13 @@ def load(
         text = decode(data)
         if not as_json and "aligncheck:" in text:
             _collect_comments(source, text)
-        if as_json:
-            loaded = load_json(
-                text, lambda outline: not _skipped_unread([outline], explicit, listed)
-            )
-            if loaded is None:
-                return source
-        else:
-            loaded = load_yaml(text, limits)
+
+        def wanted(documents: list[Node | None]) -> bool:
+            return not _skipped_unread(documents, explicit, listed)
+
+        loaded = load_json(text, wanted) if as_json else load_yaml(text, limits, wanted)
+        if loaded is None:
+            return source
         documents, duplicates = loaded
     except ParseError as exc:
         source.problems.append(Issue(IssueKind.PARSE, exc.pos, exc.message))
@@ -282,9 +281,10 @@ def _left_out(documents: list[Node | None], explicit: bool, listed: bool) -> boo
 
 
 def _skipped_unread(documents: list[Node | None], explicit: bool, listed: bool) -> bool:
-    """Whether a file whose documents are `documents` (or their outline: keys and items two
-    levels deep, no values) is left out without reading it further: it holds no send, and
-    would be left out."""
+    """Whether a file is left out before its trees are built: its documents hold no send and
+    the file would be left out. The loaders ask it of an outline (a JSON document's keys and
+    items two levels deep), or of what remains without the comments of JSON with comments or
+    the template actions of a Helm template (text that is no JSON or YAML as it stands)."""
     return not any(_holds_sends(d) for d in documents) and _left_out(documents, explicit, listed)
 
 

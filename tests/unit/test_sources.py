@@ -261,3 +261,57 @@ def test_lock_files_are_left_out_unread_unless_named_outside_a_file_list(
     # where a file holding no send would be; named on its own, it is checked like any file
     text = '{"from": "a@x.com", "envelope": "<b@x.com>"}'
     assert _rules_by_mode(tmp_path, text, name) == [["AC300"], [], []]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # tsconfig.json, editor settings: JSON with comments and trailing commas, no send
+        (
+            '{\n  // compiler\n  "compilerOptions": {"strict": true, /* all */},\n}\n',
+            [["AC100"], [], []],
+        ),
+        ('{"a": "http://x/*y*/", "b": [1, 2,],}', [["AC100"], [], []]),
+        # a send file with a comment is still no JSON to SMTPeter
+        ('{"from": "a@x.com", // who\n "envelope": "b@x.com"}', [["AC100"]] * 3),
+        # what no comment explains stays a parse error wherever the file comes from
+        ('{"name": x}', [["AC100"]] * 3),
+    ],
+)
+def test_json_with_comments_that_holds_no_send_is_left_out_like_json(
+    tmp_path: Path, text: str, expected: list[list[str]]
+) -> None:
+    assert _rules_by_mode(tmp_path, text, "tsconfig.json") == expected
+
+
+HELM_TEMPLATE = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "chart.fullname" . }}
+  labels:
+    {{- include "chart.labels" . | nindent 4 }}
+spec:
+  {{- if not .Values.autoscaling.enabled }}
+  replicas: {{ .Values.replicaCount }}
+  {{- end }}
+  template:
+    spec:
+      containers:
+        - name: {{ .Chart.Name }}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (HELM_TEMPLATE, [["AC100"], [], []]),
+        # a send file stays a parse error, template actions or not
+        ("from: {{ .From }}\nenvelope: b@x.com\n", [["AC100"]] * 3),
+        ("kind: x\nspec: [unclosed\n", [["AC100"]] * 3),
+    ],
+)
+def test_a_helm_template_that_holds_no_send_is_left_out_like_yaml(
+    tmp_path: Path, text: str, expected: list[list[str]]
+) -> None:
+    assert _rules_by_mode(tmp_path, text, "deployment.yaml") == expected
