@@ -263,27 +263,6 @@ def test_lock_files_are_left_out_unread_unless_named_outside_a_file_list(
     assert _rules_by_mode(tmp_path, text, name) == [["AC300"], [], []]
 
 
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        # tsconfig.json, editor settings: JSON with comments and trailing commas, no send
-        (
-            '{\n  // compiler\n  "compilerOptions": {"strict": true, /* all */},\n}\n',
-            [["AC100"], [], []],
-        ),
-        ('{"a": "http://x/*y*/", "b": [1, 2,],}', [["AC100"], [], []]),
-        # a send file with a comment is still no JSON to SMTPeter
-        ('{"from": "a@x.com", // who\n "envelope": "b@x.com"}', [["AC100"]] * 3),
-        # what no comment explains stays a parse error wherever the file comes from
-        ('{"name": x}', [["AC100"]] * 3),
-    ],
-)
-def test_json_with_comments_that_holds_no_send_is_left_out_like_json(
-    tmp_path: Path, text: str, expected: list[list[str]]
-) -> None:
-    assert _rules_by_mode(tmp_path, text, "tsconfig.json") == expected
-
-
 HELM_TEMPLATE = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -300,18 +279,32 @@ spec:
       containers:
         - name: {{ .Chart.Name }}
 """
+SKIPPED_BUT_NAMED = [["AC100"], [], []]  # (explicit, listed, discovered)
+ALWAYS = [["AC100"]] * 3
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
+    ("name", "text", "expected"),
     [
-        (HELM_TEMPLATE, [["AC100"], [], []]),
+        # tsconfig.json, editor settings: JSON with comments and trailing commas, no send
+        (
+            "tsconfig.json",
+            '{\n  // compiler\n  "compilerOptions": {"strict": true, /* all */},\n}\n',
+            SKIPPED_BUT_NAMED,
+        ),
+        ("settings.json", '{"a": "http://x/*y*/", "b": [1, 2,],}', SKIPPED_BUT_NAMED),
+        # a send file with a comment is still no JSON to SMTPeter
+        ("send.json", '{"from": "a@x.com", // who\n "envelope": "b@x.com"}', ALWAYS),
+        # what no comment explains stays a parse error wherever the file comes from
+        ("other.json", '{"name": x}', ALWAYS),
+        # a Helm chart's template
+        ("deployment.yaml", HELM_TEMPLATE, SKIPPED_BUT_NAMED),
         # a send file stays a parse error, template actions or not
-        ("from: {{ .From }}\nenvelope: b@x.com\n", [["AC100"]] * 3),
-        ("kind: x\nspec: [unclosed\n", [["AC100"]] * 3),
+        ("send.yaml", "from: {{ .From }}\nenvelope: b@x.com\n", ALWAYS),
+        ("other.yaml", "kind: x\nspec: [unclosed\n", ALWAYS),
     ],
 )
-def test_a_helm_template_that_holds_no_send_is_left_out_like_yaml(
-    tmp_path: Path, text: str, expected: list[list[str]]
+def test_text_other_tools_write_that_holds_no_send_is_left_out_like_a_file_holding_none(
+    tmp_path: Path, name: str, text: str, expected: list[list[str]]
 ) -> None:
-    assert _rules_by_mode(tmp_path, text, "deployment.yaml") == expected
+    assert _rules_by_mode(tmp_path, text, name) == expected
