@@ -23,6 +23,9 @@ SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_INCLUDE = tuple(f"*{suffix}" for suffix in SUFFIXES)
 SEND_MARKERS = frozenset({"envelope", "mime", "from", "recipient", "recipients", "dsn", "template"})
 SENDS_MAPPING_KEYS = ("sends", "defaults", "x-aligncheck")
+# The markers no other kind of YAML or JSON file uses as keys (`from` and `template` are
+# Ansible's, a redirect list's, ...)
+OWN_MARKERS = SEND_MARKERS - {"from", "template"}
 # Directories never descended into when a directory is expanded.
 SKIPPED_DIRS = frozenset({"node_modules", "__pycache__"})
 # What package managers write: megabytes of YAML or JSON that hold no send. Left out unread
@@ -247,7 +250,9 @@ def load(
         source.holds_send = True
         return source
     source.problems.extend(_duplicate_key(entry) for entry in duplicates)
-    _extract_sends(source, documents)
+    guessing = listed or not explicit  # no one said the file is a send file
+    if any(_holds_sends(document, guessing) for document in documents):
+        _extract_sends(source, documents)
     if len(source.sends) > limits.max_sends:
         source.problems.append(
             Issue(
@@ -285,15 +290,31 @@ def _skipped_unread(documents: list[Node | None], explicit: bool, listed: bool) 
     the file would be left out. The loaders ask it of an outline (a JSON document's keys and
     items two levels deep), or of what remains without the comments of JSON with comments or
     the template actions of a Helm template (text that is no JSON or YAML as it stands)."""
-    return not any(_holds_sends(d) for d in documents) and _left_out(documents, explicit, listed)
+    guessing = listed or not explicit
+    if any(_holds_sends(document, guessing) for document in documents):
+        return False
+    return _left_out(documents, explicit, listed)
 
 
-def _holds_sends(document: Node | None) -> bool:
-    """Whether `_extract_sends` takes sends from a document: a send, a mapping with `sends:`,
-    or a list with at least one send."""
+def _holds_sends(document: Node | None, guessing: bool) -> bool:
+    """Whether a document holds sends for `_extract_sends` to take: a send, a mapping with
+    `sends:`, or a list with at least one send. While `guessing` (a file found in a
+    directory or named in a file list, which may be any YAML or JSON), a send outside a
+    `sends:` list whose only markers are words other tools use too (`from`, `template`)
+    counts only when its keys are mostly send properties: an Ansible task (`name`,
+    `template`, `notify`) is no send."""
+
+    def send(node: Node) -> bool:
+        if not is_send(node):
+            return False
+        assert isinstance(node, Map)
+        return (
+            not guessing or _mostly_send_properties(node) or bool(node.entries.keys() & OWN_MARKERS)
+        )
+
     if isinstance(document, Map):
-        return is_send(document) or "sends" in document.entries
-    return isinstance(document, Seq) and any(is_send(item) for item in document.items)
+        return "sends" in document.entries or send(document)
+    return isinstance(document, Seq) and any(send(item) for item in document.items)
 
 
 def _is_snapshot(documents: list[Node | None]) -> bool:
@@ -307,10 +328,17 @@ def _tries_to_be_sends(document: Node | None) -> bool:
         return False
     if "defaults" in document.entries or "sends" in document.entries:
         return True
+    return _mostly_send_properties(document)
+
+
+def _mostly_send_properties(node: Node) -> bool:
+    """A mapping more than half of whose keys are send properties (`subject`, `text`, ...)."""
     from aligncheck.rules.input import SEND_PROPERTIES
 
-    known = sum(1 for key in document.entries if key in SEND_PROPERTIES)
-    return known * 2 > len(document.entries)
+    if not isinstance(node, Map):
+        return False
+    known = sum(1 for key in node.entries if key in SEND_PROPERTIES)
+    return known * 2 > len(node.entries)
 
 
 def _collect_comments(source: SourceFile, text: str) -> None:

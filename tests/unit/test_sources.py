@@ -308,3 +308,34 @@ def test_text_other_tools_write_that_holds_no_send_is_left_out_like_a_file_holdi
     tmp_path: Path, name: str, text: str, expected: list[list[str]]
 ) -> None:
     assert _rules_by_mode(tmp_path, text, name) == expected
+
+
+ANSIBLE_TASKS = """\
+- name: Write nginx config
+  template:
+    src: nginx.conf.j2
+    dest: /etc/nginx/nginx.conf
+  notify: restart nginx
+- name: Ensure nginx runs
+  service: {name: nginx, state: started}
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an Ansible task list: `template` is a send marker, but the tasks are no sends
+        (ANSIBLE_TASKS, [["AC103", "AC103", "AC103", "AC103", "AC200", "AC203"], [], []]),
+        # a send with typos still counts when a marker only send files use is there ...
+        (
+            "from: a@x.com\nenevlope: b@x.com\nrecipient: c@x.com\nsubjct: Hi\n",
+            [["AC103"] * 2] * 3,
+        ),
+        # ... or when its keys are mostly send properties
+        ("- from: nobody\n  subject: Hi\n  text: Hello\n", [["AC202"]] * 3),
+    ],
+)
+def test_a_file_that_may_be_anything_holds_sends_only_where_they_plainly_are_sends(
+    tmp_path: Path, text: str, expected: list[list[str]]
+) -> None:
+    assert _rules_by_mode(tmp_path, text, "main.yml") == expected
