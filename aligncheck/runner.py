@@ -231,7 +231,7 @@ def run_snapshot(plan: RunPlan, output: str | None, compare_with: str | None) ->
 
 
 def _run_snapshot(plan: RunPlan, output: str | None, compare_with: str | None) -> int:
-    from aligncheck.engine import gather_sends, snapshot_answers
+    from aligncheck.engine import snapshot_answers, target_sends
     from aligncheck.psl_version import psl_snapshot_version
     from aligncheck.resolver import AnswerTable, snapshot
 
@@ -242,7 +242,7 @@ def _run_snapshot(plan: RunPlan, output: str | None, compare_with: str | None) -
     current = AnswerTable()
     sends_count = 0
     for settings, targets in plan.groups:
-        sends, errors = gather_sends([t.path for t in targets], settings)
+        sends, errors = target_sends(targets, settings)
         for error in errors:
             click.echo(f"aligncheck: error: {error}", err=True)
         if errors:

@@ -210,3 +210,25 @@ def test_the_command_line_beats_a_configured_snapshot(
     # --no-snapshot with --offline: no DNS at all
     assert main(["check", "--no-snapshot", "--offline", "sends.yaml"]) == 0
     assert "offline: DNS rules skipped" in capsys.readouterr().err
+
+
+def test_a_directory_s_other_files_are_left_out_as_check_leaves_them_out(
+    nsd: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # the snapshot of a directory reads its files as found there, not as if each were named:
+    # an Ansible task list is no send, a lock file is not even read
+    nsd.serve({".": ZONE})
+    (tmp_path / "sends.yaml").write_text(SENDS)
+    (tmp_path / "tasks.yml").write_text("- name: config\n  template: {src: a.j2, dest: /a}\n")
+    (tmp_path / "package-lock.json").write_text('{"from": "a@example.com"}')
+    status, out = cli(
+        capsys,
+        "snapshot",
+        "--nameserver",
+        nsd.address,
+        "-o",
+        str(tmp_path / "dns.json"),
+        str(tmp_path),
+    )
+    assert status == 0
+    assert out.endswith(" answers for 3 sends to " + str(tmp_path / "dns.json") + "\n")
