@@ -30,6 +30,9 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MAP_TAG = "tag:yaml.org,2002:map"
+_MERGE_TAG = (
+    "tag:yaml.org,2002:merge"  # `<<:` (YAML 1.1 merge keys, as PyYAML and js-yaml read them)
+)
 _ScalarNode = yaml.ScalarNode
 _SequenceNode = yaml.SequenceNode
 
@@ -209,12 +212,14 @@ class _YamlConverter:
             raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
         mapping = Map(pos)
         entries = mapping.entries
+        merged: list[Map] = []  # `<<:` mappings, the first one's keys winning
         for key_node, value_node in node.value:
             if key_node.__class__ is not _ScalarNode:
                 raise ParseError("a mapping key must be a plain value", _mark_pos(key_node))
             if key_node.tag not in _SCALAR_TAGS:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    raise ParseError("YAML merge keys (<<) are not supported", _mark_pos(key_node))
+                if key_node.tag == _MERGE_TAG:
+                    merged.extend(self._merged(value_node, depth + 1))
+                    continue
                 raise ParseError(
                     f"unsafe YAML: tag {key_node.tag!r} is not allowed", _mark_pos(key_node)
                 )
@@ -232,7 +237,24 @@ class _YamlConverter:
             if key in entries:
                 self.duplicates.append(entry)
             entries[key] = entry
+        for source in merged:
+            for key, entry in source.entries.items():
+                entries.setdefault(key, entry)  # written here, or by an earlier `<<:`, wins
         return mapping
+
+    def _merged(self, node: yaml.Node, depth: int) -> list[Map]:
+        """The mappings a merge key (`<<: *base` or `<<: [*a, *b]`) brings in, in order;
+        their entries keep the positions where they are written."""
+        items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        found = []
+        for item in items:
+            converted = self.convert(item, depth)
+            if not isinstance(converted, Map):
+                raise ParseError(
+                    "a merge key (<<) takes a mapping or a list of mappings", _mark_pos(item)
+                )
+            found.append(converted)
+        return found
 
     def _scalar(self, node: yaml.ScalarNode, pos: Pos) -> Scalar:
         tag = node.tag

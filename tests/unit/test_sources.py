@@ -339,3 +339,49 @@ def test_a_file_that_may_be_anything_holds_sends_only_where_they_plainly_are_sen
     tmp_path: Path, text: str, expected: list[list[str]]
 ) -> None:
     assert _rules_by_mode(tmp_path, text, "main.yml") == expected
+
+
+def test_merge_keys_bring_in_entries_where_they_are_written_and_written_ones_win() -> None:
+    # YAML 1.1 merge keys, as PyYAML and js-yaml read a send file: the earlier `<<:` mapping
+    # wins over a later one, and a key written in the mapping itself wins over both
+    text = (
+        "- &a {envelope: a@x.com, subject: A}\n"
+        "- &b {envelope: b@x.com, text: B, dsn: {ret: HDRS}}\n"
+        "- <<: [*a, *b]\n"
+        "  subject: own\n"
+    )
+    [root] = load_yaml(text, Limits()).documents
+    assert isinstance(root, Seq)
+    third = root.items[2]
+    assert isinstance(third, Map)
+    values = {
+        key: (entry.value.value if isinstance(entry.value, Scalar) else None, entry.key_pos)
+        for key, entry in third.entries.items()
+    }
+    assert values == {
+        "subject": ("own", Pos(4, 3)),
+        "envelope": ("a@x.com", Pos(1, 7)),
+        "text": ("B", Pos(2, 26)),
+        "dsn": (None, Pos(2, 35)),
+    }
+
+
+def test_a_value_inherited_through_a_merge_key_is_reported_once_where_it_is_written(
+    tmp_path: Path,
+) -> None:
+    text = (
+        "- &base\n"
+        "  from: news@example.com\n"
+        "  envelope: Bounces <b@example.com>\n"
+        "- <<: *base\n"
+        "  recipient: c@example.org\n"
+    )
+    findings = lint_text(tmp_path, text)
+    assert [(f.rule, f.line, f.column, f.sends) for f in findings] == [("AC300", 3, 13, (0, 1))]
+
+
+@pytest.mark.parametrize("value", ["<<: 42\n", "<<: [*base, 42]\n"])
+def test_a_merge_key_that_names_no_mapping_is_ac100(tmp_path: Path, value: str) -> None:
+    text = "- &base {from: a@x.com}\n- " + value
+    [finding] = lint_text(tmp_path, text)
+    assert (finding.rule, "takes a mapping" in finding.message) == ("AC100", True)
