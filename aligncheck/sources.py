@@ -250,7 +250,7 @@ def load(
         source.holds_send = True
         return source
     source.problems.extend(_duplicate_key(entry) for entry in duplicates)
-    guessing = listed or not explicit  # no one said the file is a send file
+    guessing = _guessing(explicit, listed)
     if any(_holds_sends(document, guessing) for document in documents):
         _extract_sends(source, documents)
     if len(source.sends) > limits.max_sends:
@@ -290,10 +290,16 @@ def _skipped_unread(documents: list[Node | None], explicit: bool, listed: bool) 
     the file would be left out. The loaders ask it of an outline (a JSON document's keys and
     items two levels deep), or of what remains without the comments of JSON with comments or
     the template actions of a Helm template (text that is no JSON or YAML as it stands)."""
-    guessing = listed or not explicit
+    guessing = _guessing(explicit, listed)
     if any(_holds_sends(document, guessing) for document in documents):
         return False
     return _left_out(documents, explicit, listed)
+
+
+def _guessing(explicit: bool, listed: bool) -> bool:
+    """Whether it is ours to judge if a file is a send file: no one named it on its own
+    (found in a directory, or in a file list that names every YAML and JSON file)."""
+    return listed or not explicit
 
 
 def _holds_sends(document: Node | None, guessing: bool) -> bool:
