@@ -30,9 +30,8 @@ _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _MAP_TAG = "tag:yaml.org,2002:map"
-_MERGE_TAG = (
-    "tag:yaml.org,2002:merge"  # `<<:` (YAML 1.1 merge keys, as PyYAML and js-yaml read them)
-)
+# `<<:`, YAML 1.1 merge keys, read as PyYAML and js-yaml read them
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _ScalarNode = yaml.ScalarNode
 _SequenceNode = yaml.SequenceNode
 
