@@ -94,13 +94,14 @@ def load_yaml(text: str, limits: Limits, wanted: Wanted) -> Loaded | None: ...
 def load_yaml(text: str, limits: Limits, wanted: Wanted | None = None) -> Loaded | None:
     """All documents of a YAML stream as node trees.
 
-    With `wanted`, a stream that is no YAML only because of Go template actions (`{{ ... }}`,
-    a Helm chart's templates) is None when, the actions left out, its documents are not
-    wanted; a file that would be wanted stays a parse error."""
+    With `wanted`, a stream refused only for what other tools write on purpose is None when,
+    read leniently, its documents are not wanted: tags of their own (CloudFormation's `!Sub`,
+    GitLab CI's `!reference`) read as plain values, Go template actions (`{{ ... }}`, a Helm
+    chart's templates) left out. A file that would be wanted stays a parse error."""
     try:
         return _load_yaml(text, limits)
     except ParseError:
-        if wanted is not None and "{{" in text and _unwanted_template(text, limits, wanted):
+        if wanted is not None and _unwanted_leniently(text, limits, wanted):
             return None
         raise
 
@@ -110,17 +111,22 @@ _GO_ACTION_LINE = re.compile(r"^[ \t]*\{\{.*?\}\}[ \t]*$", re.MULTILINE)
 _GO_ACTION = re.compile(r"\{\{.*?\}\}")
 
 
-def _unwanted_template(text: str, limits: Limits, wanted: Wanted) -> bool:
-    """Whether YAML that failed to load loads with its template actions left out (a value
-    that is one stands for a plain word), and its documents are not wanted."""
-    untemplated = _GO_ACTION.sub("x", _GO_ACTION_LINE.sub("", text))
-    try:
-        return not wanted(_load_yaml(untemplated, limits).documents)
-    except ParseError:
-        return False
+def _unwanted_leniently(text: str, limits: Limits, wanted: Wanted) -> bool:
+    """Whether YAML that failed to load loads leniently (tags read as plain values; then,
+    for a template, its actions left out: a value that is one stands for a plain word), and
+    its documents are not wanted."""
+    readings = [text]
+    if "{{" in text:
+        readings.append(_GO_ACTION.sub("x", _GO_ACTION_LINE.sub("", text)))
+    for reading in readings:
+        try:
+            return not wanted(_load_yaml(reading, limits, lenient=True).documents)
+        except ParseError:
+            continue
+    return False
 
 
-def _load_yaml(text: str, limits: Limits) -> Loaded:
+def _load_yaml(text: str, limits: Limits, lenient: bool = False) -> Loaded:
     try:
         roots = list(yaml.compose_all(text, Loader=_YAML_LOADER))
     except yaml.MarkedYAMLError as exc:
@@ -131,7 +137,7 @@ def _load_yaml(text: str, limits: Limits) -> Loaded:
         raise ParseError(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise ParseError("invalid YAML: nested too deeply") from None
-    converter = _YamlConverter(text.splitlines())
+    converter = _YamlConverter(text.splitlines(), lenient)
     documents: list[Node | None] = []
     for root in roots:
         if root is None:
@@ -188,10 +194,19 @@ def _mark_pos(node: yaml.Node) -> Pos:
 
 
 class _YamlConverter:
-    def __init__(self, lines: list[str]) -> None:
+    """Composed YAML nodes -> positioned nodes. Tags beyond YAML's core schema (custom ones,
+    `!!python/...`, `!!binary`) are refused, or, `lenient`, read as if untagged (never
+    constructed: only to tell whether a file holds sends)."""
+
+    def __init__(self, lines: list[str], lenient: bool = False) -> None:
         self._lines = lines
+        self._lenient = lenient
         self._constructor = yaml.SafeLoader("")
         self.duplicates: list[Entry] = []
+
+    def _refuse(self, tag: str, pos: Pos) -> None:
+        if not self._lenient:
+            raise ParseError(f"unsafe YAML: tag {tag!r} is not allowed", pos)
 
     def convert(self, node: yaml.Node, depth: int) -> Node:
         mark = node.start_mark
@@ -204,11 +219,11 @@ class _YamlConverter:
             return self._scalar(node, pos)
         if kind is _SequenceNode:
             if node.tag != _SEQ_TAG:
-                raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
+                self._refuse(node.tag, pos)
             return Seq(pos, [self.convert(item, depth + 1) for item in node.value])
         assert isinstance(node, yaml.MappingNode)
         if node.tag != _MAP_TAG:
-            raise ParseError(f"unsafe YAML: tag {node.tag!r} is not allowed", pos)
+            self._refuse(node.tag, pos)
         mapping = Map(pos)
         entries = mapping.entries
         merged: list[Map] = []  # `<<:` mappings, the first one's keys winning
@@ -219,9 +234,7 @@ class _YamlConverter:
                 if key_node.tag == _MERGE_TAG:
                     merged.extend(self._merged(value_node, depth + 1))
                     continue
-                raise ParseError(
-                    f"unsafe YAML: tag {key_node.tag!r} is not allowed", _mark_pos(key_node)
-                )
+                self._refuse(key_node.tag, _mark_pos(key_node))
             key_mark = key_node.start_mark
             value: Node
             if value_node.__class__ is _ScalarNode and depth < MAX_DEPTH:  # most values
@@ -258,9 +271,9 @@ class _YamlConverter:
     def _scalar(self, node: yaml.ScalarNode, pos: Pos) -> Scalar:
         tag = node.tag
         if tag not in _SCALAR_TAGS:
-            raise ParseError(f"unsafe YAML: tag {tag!r} is not allowed", pos)
+            self._refuse(tag, pos)
         value: ScalarValue
-        if tag in (_STR_TAG, _TIMESTAMP_TAG):
+        if tag in (_STR_TAG, _TIMESTAMP_TAG) or tag not in _SCALAR_TAGS:
             value = node.value
         else:
             value = self._constructor.construct_object(node)

@@ -279,6 +279,15 @@ spec:
       containers:
         - name: {{ .Chart.Name }}
 """
+CLOUDFORMATION = """\
+Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      BucketName: !Sub "${AWS::StackName}-data"
+Outputs:
+  Arn: {Value: !GetAtt Bucket.Arn}
+"""
 SKIPPED_BUT_NAMED = [["AC100"], [], []]  # (explicit, listed, discovered)
 ALWAYS = [["AC100"]] * 3
 
@@ -302,6 +311,15 @@ ALWAYS = [["AC100"]] * 3
         # a send file stays a parse error, template actions or not
         ("send.yaml", "from: {{ .From }}\nenvelope: b@x.com\n", ALWAYS),
         ("other.yaml", "kind: x\nspec: [unclosed\n", ALWAYS),
+        # tags of other tools' own: CloudFormation, GitLab CI
+        ("stack.yaml", CLOUDFORMATION, SKIPPED_BUT_NAMED),
+        (
+            ".gitlab-ci.yml",
+            "test:\n  script:\n    - !reference [.setup, script]\n",
+            SKIPPED_BUT_NAMED,
+        ),
+        # ... in a send file, still refused
+        ("tagged.yaml", "from: a@x.com\nenvelope: !Sub b@x.com\n", ALWAYS),
     ],
 )
 def test_text_other_tools_write_that_holds_no_send_is_left_out_like_a_file_holding_none(
