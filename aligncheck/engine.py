@@ -13,7 +13,15 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
 from aligncheck import parallel, suppressions
 from aligncheck.findings import Finding, Pos, Problem, Report, SendOutcome
 from aligncheck.plan import RunPlan
-from aligncheck.rules import DNS_CODES, DNS_GROUPS, RULES, SEND_GROUPS, codes_of, dns_groups
+from aligncheck.rules import (
+    DNS_CODES,
+    DNS_GROUPS,
+    RULES,
+    SEND_GROUPS,
+    code_spans,
+    codes_of,
+    dns_groups,
+)
 from aligncheck.rules import input as input_rules
 from aligncheck.selection import Decider
 from aligncheck.send import DnsSend, build_send, for_dns
@@ -424,7 +432,7 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
     if groups and settings.offline:
         skipped = [code for code in DNS_CODES if enabled(code)]  # the selection's, no other
         notes.append(
-            f"offline: DNS rules skipped ({', '.join(skipped)})"
+            f"offline: DNS rules skipped ({code_spans(skipped)})"
             if skipped
             else "offline: DNS not asked, so every send's outcome is unknown"
         )

@@ -6,7 +6,7 @@ declares for every lookup that fails); the engine drives the groups from here an
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -94,6 +94,18 @@ OFF_BY_DEFAULT: frozenset[str] = frozenset(
 DNS_CODES: tuple[str, ...] = tuple(code for code, rule in RULES.items() if rule.needs_dns)
 
 
+def code_spans(codes: Sequence[str]) -> str:
+    """Rule codes for people, runs of three or more written as one span: `AC301, AC302,
+    AC500-AC507`."""
+    runs: list[list[str]] = []
+    for code in sorted(codes):
+        if runs and code[:2] == runs[-1][-1][:2] and int(code[2:]) == int(runs[-1][-1][2:]) + 1:
+            runs[-1].append(code)
+        else:
+            runs.append([code])
+    return ", ".join(f"{run[0]}-{run[-1]}" if len(run) >= 3 else ", ".join(run) for run in runs)
+
+
 def rule_for(code_or_name: str) -> Rule | None:
     """A rule by code (any case) or name."""
     code = CODE_BY_NAME.get(code_or_name.lower(), code_or_name.upper())
@@ -108,6 +120,7 @@ __all__ = [
     "RULES",
     "SEND_GROUPS",
     "Rule",
+    "code_spans",
     "codes_of",
     "dns_groups",
     "rule_for",

@@ -10,7 +10,7 @@ import pytest
 from aligncheck.engine import RuleOwnershipError, _Run
 from aligncheck.findings import Pos, Problem
 from aligncheck.options import BY_KEY
-from aligncheck.rules import DNS_GROUPS, RULES, SEND_GROUPS, codes_of, dns_failures
+from aligncheck.rules import DNS_GROUPS, RULES, SEND_GROUPS, code_spans, codes_of, dns_failures
 from aligncheck.selection import Decider
 from aligncheck.settings import Settings
 
@@ -114,3 +114,17 @@ def test_dns_groups_asked_are_those_the_selected_rules_read(
 
     found = dns_groups(Selection(select, ignore).enabled)
     assert [group.__name__.rsplit(".", 1)[1] for group in found] == asked
+
+
+@pytest.mark.parametrize(
+    ("codes", "written"),
+    [
+        (["AC301", "AC706"], "AC301, AC706"),
+        (["AC500", "AC501"], "AC500, AC501"),  # two are no span
+        (["AC502", "AC500", "AC501", "AC504"], "AC500-AC502, AC504"),
+        ([f"AC{n}" for n in range(700, 714) if n != 712], "AC700-AC711, AC713"),
+        ([], ""),
+    ],
+)
+def test_code_spans_write_runs_of_three_or_more_as_one(codes: list[str], written: str) -> None:
+    assert code_spans(codes) == written
