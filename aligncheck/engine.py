@@ -429,7 +429,7 @@ def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | Non
     queries = 0
     enabled = run.decider.selection.enabled
     groups = dns_groups(enabled, outcomes=inspect is not None)  # the audit: every outcome
-    if groups and settings.offline:
+    if groups and sends and settings.offline:
         skipped = [code for code in DNS_CODES if enabled(code)]  # the selection's, no other
         notes.append(
             f"offline: DNS rules skipped ({code_spans(skipped)})"

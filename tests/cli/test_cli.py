@@ -153,6 +153,14 @@ def test_the_offline_note_names_the_dns_rules_selected(
     assert notes == ([] if note is None else [note])
 
 
+def test_no_offline_note_where_no_send_was_found(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "package.json").write_text('{"name": "x"}')
+    status, out, err = run(capsys, "check", "--offline", str(tmp_path))
+    assert (status, out, err) == (0, "No findings (0 files, 0 sends checked).\n", "")
+
+
 def test_missing_path_is_one_line_and_exit_two_other_files_still_checked(
     capsys: pytest.CaptureFixture[str], bad_file: Path
 ) -> None:
