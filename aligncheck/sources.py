@@ -288,8 +288,8 @@ def _left_out(documents: list[Node | None], explicit: bool, listed: bool) -> boo
 def _skipped_unread(documents: list[Node | None], explicit: bool, listed: bool) -> bool:
     """Whether a file is left out before its trees are built: its documents hold no send and
     the file would be left out. The loaders ask it of an outline (a JSON document's keys and
-    items two levels deep), or of what remains without the comments of JSON with comments or
-    the template actions of a Helm template (text that is no JSON or YAML as it stands)."""
+    items two levels deep), or of a lenient reading of text that is no JSON or YAML as it
+    stands (JSON with comments; YAML with tags of other tools, or a Helm template)."""
     guessing = _guessing(explicit, listed)
     if any(_holds_sends(document, guessing) for document in documents):
         return False
