@@ -96,8 +96,9 @@ def load_yaml(text: str, limits: Limits, wanted: Wanted | None = None) -> Loaded
 
     With `wanted`, a stream refused only for what other tools write on purpose is None when,
     read leniently, its documents are not wanted: tags of their own (CloudFormation's `!Sub`,
-    GitLab CI's `!reference`) read as plain values, Go template actions (`{{ ... }}`, a Helm
-    chart's templates) left out. A file that would be wanted stays a parse error."""
+    GitLab CI's `!reference`) read as plain values, template actions (a Helm chart's
+    `{{ ... }}`, Jinja's `{% ... %}`) left out. A file that would be wanted stays a parse
+    error."""
     try:
         return _load_yaml(text, limits)
     except ParseError:
@@ -106,9 +107,11 @@ def load_yaml(text: str, limits: Limits, wanted: Wanted | None = None) -> Loaded
         raise
 
 
-# A line that is only a template action (`{{- if .Values.x }}`), and any other action
-_GO_ACTION_LINE = re.compile(r"^[ \t]*\{\{.*?\}\}[ \t]*$", re.MULTILINE)
-_GO_ACTION = re.compile(r"\{\{.*?\}\}")
+# A template action: Go's (Helm: `{{ .Values.x }}`) or Jinja's (`{% if x %}`, `{# note #}`);
+# and a line that is only one, or only several
+_ACTION = r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}"
+_ACTION_LINE = re.compile(rf"^[ \t]*(?:(?:{_ACTION})[ \t]*)+$", re.MULTILINE)
+_TEMPLATE_ACTION = re.compile(_ACTION)
 
 
 def _unwanted_leniently(text: str, limits: Limits, wanted: Wanted) -> bool:
@@ -116,8 +119,8 @@ def _unwanted_leniently(text: str, limits: Limits, wanted: Wanted) -> bool:
     for a template, its actions left out: a value that is one stands for a plain word), and
     its documents are not wanted."""
     readings = [text]
-    if "{{" in text:
-        readings.append(_GO_ACTION.sub("x", _GO_ACTION_LINE.sub("", text)))
+    if "{{" in text or "{%" in text or "{#" in text:
+        readings.append(_TEMPLATE_ACTION.sub("x", _ACTION_LINE.sub("", text)))
     for reading in readings:
         try:
             return not wanted(_load_yaml(reading, limits, lenient=True).documents)

@@ -308,6 +308,12 @@ ALWAYS = [["AC100"]] * 3
         ("other.json", '{"name": x}', ALWAYS),
         # a Helm chart's template
         ("deployment.yaml", HELM_TEMPLATE, SKIPPED_BUT_NAMED),
+        # Jinja statements, as Salt or cookiecutter write them
+        (
+            "settings.yaml",
+            "{% if prod %}\nreplicas: 3\n{% else %}\nreplicas: 1\n{% endif %}\nname: {{ name }}\n",
+            SKIPPED_BUT_NAMED,
+        ),
         # a send file stays a parse error, template actions or not
         ("send.yaml", "from: {{ .From }}\nenvelope: b@x.com\n", ALWAYS),
         ("other.yaml", "kind: x\nspec: [unclosed\n", ALWAYS),
