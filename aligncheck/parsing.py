@@ -107,11 +107,39 @@ def load_yaml(text: str, limits: Limits, wanted: Wanted | None = None) -> Loaded
         raise
 
 
-# A template action: Go's (Helm: `{{ .Values.x }}`) or Jinja's (`{% if x %}`, `{# note #}`);
-# and a line that is only one, or only several
-_ACTION = r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}"
-_ACTION_LINE = re.compile(rf"^[ \t]*(?:(?:{_ACTION})[ \t]*)+$", re.MULTILINE)
-_TEMPLATE_ACTION = re.compile(_ACTION)
+# Template actions, by their opening and closing marks: Go's (Helm: `{{ .Values.x }}`) and
+# Jinja's (`{% if x %}`, `{# note #}`)
+_ACTIONS = {"{{": "}}", "{%": "%}", "{#": "#}"}
+
+
+def _untemplated(text: str) -> str:
+    """`text` with its template actions left out: a line of actions only is dropped, any
+    other action stands for a plain word. One pass over each line (a line of many actions,
+    or of openers never closed, costs what its length costs)."""
+    lines = []
+    for line in text.split("\n"):
+        kept: list[str] = []
+        start = 0
+        only_actions = True
+        upcoming = {opener: line.find(opener) for opener in _ACTIONS}
+        while True:
+            for opener, at in upcoming.items():
+                if 0 <= at < start:  # inside the action just passed: look again after it
+                    upcoming[opener] = line.find(opener, start)
+            found = [(at, opener) for opener, at in upcoming.items() if at >= 0]
+            if not found:
+                break
+            at, opener = min(found)
+            end = line.find(_ACTIONS[opener], at + 2)
+            if end < 0:
+                break  # never closed on this line: the rest stays as written
+            only_actions = only_actions and not line[start:at].strip()
+            kept += [line[start:at], "x"]
+            start = end + 2
+        if start and only_actions and not line[start:].strip():
+            continue
+        lines.append("".join(kept) + line[start:])
+    return "\n".join(lines)
 
 
 def _unwanted_leniently(text: str, limits: Limits, wanted: Wanted) -> bool:
@@ -119,8 +147,8 @@ def _unwanted_leniently(text: str, limits: Limits, wanted: Wanted) -> bool:
     for a template, its actions left out: a value that is one stands for a plain word), and
     its documents are not wanted."""
     readings = [text]
-    if "{{" in text or "{%" in text or "{#" in text:
-        readings.append(_TEMPLATE_ACTION.sub("x", _ACTION_LINE.sub("", text)))
+    if any(opener in text for opener in _ACTIONS):
+        readings.append(_untemplated(text))
     for reading in readings:
         try:
             return not wanted(_load_yaml(reading, limits, lenient=True).documents)
