@@ -356,22 +356,52 @@ def load_json(text: str, wanted: Wanted | None = None) -> Loaded | None:
     return Loaded([parser.parse()], parser.duplicates)
 
 
-# JSON with comments (JSONC): a string, kept whole, or a comment; then a string, or a comma
-# that only closes a list or object
-_JSONC_COMMENT = re.compile(r'("(?:[^"\\\n]|\\.)*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
+# JSON with comments (JSONC): where a string or a comment may start; the rest of a string
+# once its opening quote is passed; a string, or a comma that only closes a list or object
+_JSONC_NEXT = re.compile(r'"|/[/*]')
+_STRING_REST = re.compile(r'(?:[^"\\\n]|\\.)*"')
 _JSONC_COMMA = re.compile(r'("(?:[^"\\\n]|\\.)*")|,(?=\s*[}\]])')
 
 
 def _unwanted_jsonc(text: str, wanted: Wanted) -> bool:
     """Whether text json.loads refused reads as JSON once its comments and trailing commas
     are left out, and its outline is not wanted."""
-    kept = _JSONC_COMMENT.sub(lambda found: found.group(1) or " ", text)
+    kept = _without_comments(text)
+    if kept is None:
+        return False
     kept = _JSONC_COMMA.sub(lambda found: found.group(1) or "", kept)
     try:
         value = json.loads(kept, parse_constant=_reject_constant)
     except (ValueError, RecursionError):
         return False
     return not wanted([_outline(value, 2)])
+
+
+def _without_comments(text: str) -> str | None:
+    """`text` with its `//` and `/* */` comments left out (strings kept whole), or None when a
+    string or a comment is never closed. One pass: each step starts where the last ended."""
+    kept: list[str] = []
+    start = 0
+    while (found := _JSONC_NEXT.search(text, start)) is not None:
+        at = found.start()
+        if found.group() == '"':
+            rest = _STRING_REST.match(text, at + 1)
+            if rest is None:
+                return None
+            kept.append(text[start : rest.end()])
+            start = rest.end()
+            continue
+        kept.append(text[start:at] + " ")
+        if found.group() == "//":
+            end = text.find("\n", at)
+            start = len(text) if end < 0 else end
+        else:
+            end = text.find("*/", at + 2)
+            if end < 0:
+                return None
+            start = end + 2
+    kept.append(text[start:])
+    return "".join(kept)
 
 
 def _outline(value: object, levels: int) -> Node:
