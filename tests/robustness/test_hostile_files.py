@@ -180,3 +180,28 @@ def test_json_with_comments_never_closed_is_read_in_one_pass(tmp_path: Path, tex
     report = check_paths([str(path)], Settings(offline=True, skip_non_send_files=True))
     assert time.monotonic() - started < 10
     assert [f.rule for f in report.findings] == ["AC100"]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    [
+        # the standard library's From parser costs the square of a long quoted name
+        ("from", '"' + "a " * 500_000 + '" <a@example.com>', "AC202"),
+        ("from", "a" + " " * 1_000_000 + "b@example.com", "AC202"),
+        # a name and `<` once had two readings of the spaces between them
+        ("envelope", "x" + " " * 1_000_000 + "x", "AC300"),
+    ],
+)
+def test_a_megabyte_address_is_judged_in_linear_time(
+    tmp_path: Path, field: str, value: str, rule: str
+) -> None:
+    import json
+
+    path = tmp_path / "send.json"
+    path.write_text(
+        json.dumps({"from": "a@example.com", "envelope": "b@example.com", field: value})
+    )
+    started = time.monotonic()
+    report = check_paths([str(path)], OFFLINE)
+    assert time.monotonic() - started < 10
+    assert rule in [f.rule for f in report.findings]
