@@ -242,7 +242,7 @@ def header_fields(message: str) -> list[tuple[str, str, int]]:
     Reading stops at the first empty line (or a line that is not a header), so a large body
     is never scanned.
     """
-    fields: list[tuple[str, str, int]] = []
+    fields: list[tuple[str, list[str], int]] = []  # a field's lines, joined once at the end
     start = 0
     index = 0
     length = len(message)
@@ -254,16 +254,15 @@ def header_fields(message: str) -> list[tuple[str, str, int]]:
         if not line:
             break
         if line[0] in " \t" and fields:
-            name, value, at = fields[-1]
-            fields[-1] = (name, value + " " + line.strip(), at)
+            fields[-1][1].append(line.strip())
         else:
             match = _HEADER_NAME.match(line)
             if match is None:
                 break
-            fields.append((match.group(1), line[match.end() :].strip(), index))
+            fields.append((match.group(1), [line[match.end() :].strip()], index))
         start = end + 1
         index += 1
-    return fields
+    return [(name, " ".join(parts), at) for name, parts, at in fields]
 
 
 def _author(raw: RawSend, headers: tuple[tuple[str, str, int], ...]) -> Author:

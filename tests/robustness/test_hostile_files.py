@@ -205,3 +205,19 @@ def test_a_megabyte_address_is_judged_in_linear_time(
     report = check_paths([str(path)], OFFLINE)
     assert time.monotonic() - started < 10
     assert rule in [f.rule for f in report.findings]
+
+
+def test_a_from_header_folded_over_many_lines_is_read_in_linear_time(tmp_path: Path) -> None:
+    """Unfolding once grew the value by concatenation, line by line: 400,000 folded lines
+    took 17 s."""
+    import json
+
+    mime = "From: " + "\r\n ".join(["a"] * 400_000) + " <a@example.com>\r\nSubject: x\r\n\r\nhi"
+    path = tmp_path / "send.json"
+    path.write_text(
+        json.dumps({"recipient": "r@example.org", "envelope": "b@example.com", "mime": mime})
+    )
+    started = time.monotonic()
+    report = check_paths([str(path)], OFFLINE)
+    assert time.monotonic() - started < 10
+    assert (report.sends, list(report.findings)) == (1, [])
