@@ -8,6 +8,7 @@ would break the file) is dropped with a note.
 
 from __future__ import annotations
 
+import difflib  # loaded at start-up already (the rule registry's guesses)
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -266,16 +267,60 @@ def fix_file(
 
 
 def unified_diff(change: FileFix) -> str:
-    """The change as a unified diff `patch -p1` applies (`a/` and `b/` prefixes)."""
-    import difflib
+    """The change as a unified diff `patch -p1` applies (`a/` and `b/` prefixes).
 
+    The fixes rewrite values within their lines, so where the line count stays the same the
+    diff replaces each changed line by its fixed one, without difflib's search for the
+    longest matching blocks (which cost the square of the lines changed: 5,000 fixes in one
+    file took 17 s); otherwise difflib aligns the lines."""
     name = change.path.removeprefix("./")
     before = change.before.decode("utf-8", "surrogateescape").splitlines(keepends=True)
     after = change.after.decode("utf-8", "surrogateescape").splitlines(keepends=True)
-    lines = difflib.unified_diff(before, after, f"a/{name}", f"b/{name}")
-    out = []
-    for line in lines:
-        out.append(line)
-        if not line.endswith("\n"):
-            out.append("\n\\ No newline at end of file\n")
-    return "".join(out)
+    matcher = (
+        _LineByLine(before, after)
+        if len(before) == len(after)
+        else difflib.SequenceMatcher(None, before, after, autojunk=False)
+    )
+    out: list[str] = []
+    for group in matcher.get_grouped_opcodes(3):
+        if not out:
+            out += [f"--- a/{name}\n", f"+++ b/{name}\n"]
+        first, last = group[0], group[-1]
+        out.append(f"@@ -{_span(first[1], last[2])} +{_span(first[3], last[4])} @@\n")
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                out += [" " + line for line in before[i1:i2]]
+                continue
+            out += ["-" + line for line in before[i1:i2]]
+            out += ["+" + line for line in after[j1:j2]]
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out
+    )
+
+
+class _LineByLine(difflib.SequenceMatcher[str]):
+    """Two texts of as many lines matched line by line: runs of equal lines, and runs of
+    lines each replaced by the one at its place (difflib groups them into hunks)."""
+
+    def __init__(self, before: list[str], after: list[str]) -> None:
+        super().__init__(None, [], [])
+        self._opcodes: list[tuple[str, int, int, int, int]] = []
+        for index, (old, new) in enumerate(zip(before, after, strict=True)):
+            tag = "equal" if old == new else "replace"
+            if self._opcodes and self._opcodes[-1][0] == tag:
+                start = self._opcodes[-1][1]
+                self._opcodes[-1] = (tag, start, index + 1, start, index + 1)
+            else:
+                self._opcodes.append((tag, index, index + 1, index, index + 1))
+
+    def get_opcodes(self) -> list[tuple[str, int, int, int, int]]:  # type: ignore[override]
+        return self._opcodes
+
+
+def _span(start: int, stop: int) -> str:
+    """A hunk's line range as unified diffs write it (`3,4`, `3` for one line, `2,0` for
+    none, after line 2)."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start if length == 0 else start + 1},{length}"

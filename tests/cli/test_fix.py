@@ -280,3 +280,41 @@ def test_json_findings_carry_the_fix(tmp_path: Path, capsys: pytest.CaptureFixtu
         "end_column": 34,
         "text": "b@example.com",
     }
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        # fixed lines scattered, side by side, at both ends, and the last with no newline
+        (
+            "".join(f"line {i}\n" for i in range(300)),
+            "".join(
+                f"LINE {i}\n" if i % 7 in (0, 1) or i > 296 else f"line {i}\n" for i in range(300)
+            ),
+        ),
+        ("a\nb\nc", "a\nB\nC"),
+        ("same\n", "same\n"),
+        # a line count that changes: difflib aligns them
+        ("a\nb\nc\n", "a\nc\n"),
+    ],
+)
+def test_the_diff_of_lines_fixed_in_place_is_the_diff_difflib_writes(
+    before: str, after: str
+) -> None:
+    """Where the line count stays, the diff replaces each fixed line by its fixed one without
+    difflib's search (5,000 fixes in one file took 17 s); its text is difflib's all the same."""
+    import difflib
+
+    from aligncheck.fixes import FileFix, unified_diff
+
+    change = FileFix("./f.yaml", before.encode(), after.encode(), [], [])
+    expected = "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+        for line in difflib.unified_diff(
+            before.splitlines(keepends=True),
+            after.splitlines(keepends=True),
+            "a/f.yaml",
+            "b/f.yaml",
+        )
+    )
+    assert unified_diff(change) == expected
