@@ -264,13 +264,6 @@ def _dns_ready(settings: Settings) -> Callable[[], None] | None:
     return load
 
 
-def gather_sends(paths: Sequence[str], settings: Settings) -> tuple[list[DnsSend], list[str]]:
-    """The sends of every file the paths name, and the paths' errors."""
-    targets, errors = paths_to_targets(paths, settings)
-    sends, read_errors = target_sends(targets, settings)
-    return sends, errors + read_errors
-
-
 def target_sends(targets: Sequence[Target], settings: Settings) -> tuple[list[DnsSend], list[str]]:
     """The sends of the targets (for snapshots), each file taken as it was found (named, or
     found in a directory: other YAML and JSON is left out as `check` leaves it), and the

@@ -115,8 +115,9 @@ def test_a_dns_batch_shared_out_gets_the_answers_one_process_gets(
     nsd: NsdServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     nsd.serve({".": zone_file_records(EXAMPLES / "dns" / "examples.zone")})
-    sends, errors = engine.gather_sends(["examples/"], Settings())
-    assert not errors and sends
+    targets, errors = engine.paths_to_targets(["examples/"], Settings())
+    sends, read_errors = engine.target_sends(targets, Settings())
+    assert not errors and not read_errors and sends
     settings = Settings(nameservers=(nsd.address,), cache=False)
     groups = engine.DNS_GROUPS
     domains = Domains.of(sends)

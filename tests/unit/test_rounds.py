@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aligncheck.dmarc.discovery import Discovery
-from aligncheck.engine import gather_sends
+from aligncheck.engine import paths_to_targets, target_sends
 from aligncheck.resolver import Answer, AnswerTable, Failure
 from aligncheck.rules import policy, spf
 from aligncheck.rules.context import DnsRun, Domains
@@ -96,8 +96,9 @@ def test_an_spf_tree_is_kept_only_once_every_level_was_answered(tmp_path: Path) 
     path = tmp_path / "send.yaml"
     path.write_text("from: news@brand.example\nenvelope: bounces@bounce.brand.example\n")
     settings = Settings(sender_ips=("192.0.2.10",))
-    sends, errors = gather_sends([str(path)], settings)
-    assert not errors
+    targets, errors = paths_to_targets([str(path)], settings)
+    sends, read_errors = target_sends(targets, settings)
+    assert not errors and not read_errors
     (send,) = sends
     table = AnswerTable(
         {
