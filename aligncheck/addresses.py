@@ -73,6 +73,27 @@ def normalize_domain(domain: str) -> str:
     return ascii_domain
 
 
+def question_name(name: str) -> str:
+    """`name` as a DNS question asks it and a snapshot records it: no trailing dot, ASCII
+    letters in lower case (names are case-insensitive, RFC 4343), every non-ASCII label as its
+    A-label. Unlike `normalize_domain`, no host-name rule: `_spf.example.com` is a name SPF
+    and DKIM ask, and a name that is not one at all is left for the caller to judge."""
+    name = name.rstrip(".")
+    if name.isascii():
+        return name.lower()
+    import idna
+
+    labels = []
+    for label in name.split("."):
+        if not label.isascii():
+            try:
+                label = idna.encode(label, uts46=True).decode("ascii")
+            except (idna.IDNAError, UnicodeError) as exc:
+                raise AddressError(f"`{name}` is not a valid IDNA2008 name ({exc})") from None
+        labels.append(label.lower())
+    return ".".join(labels)
+
+
 def address_domain(domain: str) -> str:
     """The normalized domain of a mail address: a valid name of at least two labels (mail to
     a single label such as `news@brightwave` is not routable on the internet)."""

@@ -279,6 +279,7 @@ def run_spf(
 ) -> int:
     """`aligncheck spf`: the record tree of a domain, its problems, and check_host() for each
     `--ip`. 0 when every result is pass and no problem is an error, else 1."""
+    from aligncheck.addresses import AddressError, question_name
     from aligncheck.spf import summary
     from aligncheck.spf.evaluate import client_ip
 
@@ -287,7 +288,12 @@ def run_spf(
         sender = f"postmaster@{helo}" if helo else ""
     elif "@" not in sender:
         sender = f"postmaster@{sender}"
-    target = (domain or sender.rpartition("@")[2] or helo).rstrip(".")
+    local, _, sender_domain = sender.rpartition("@")
+    try:  # `EXAMPLE.com.` and `bücher.example` are asked, recorded and shown as DNS has them
+        sender = f"{local}@{question_name(sender_domain)}" if sender else ""
+        target = question_name(domain or sender_domain or helo)
+    except AddressError as exc:
+        raise AligncheckError(str(exc)) from None
     if not target:  # the command line gave one, but it holds no domain (`.`, `--sender @`)
         given = domain if domain is not None else sender
         raise AligncheckError(f"`{given}` names no domain to check")

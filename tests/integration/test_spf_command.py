@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,7 @@ from aligncheck.cli import main
 from tests.integration.test_rule_docs_dns import txt_rdata
 from tests.nsd import NsdServer
 
+EXAMPLES = Path(__file__).parents[2] / "examples"
 INCLUDES = " ".join(f"include:i{n}.many.example" for n in range(1, 7))
 INCLUDES += " a " + " ".join(f"include:i{n}.many.example" for n in range(7, 11))
 ZONES = {
@@ -24,6 +26,7 @@ ZONES = {
         *(f'i{n}.many.example. TXT "v=spf1 ip4:203.0.113.{n} -all"' for n in range(1, 11)),
         'denied.example. TXT "v=spf1 -all exp=why.denied.example"',
         'why.denied.example. TXT "%{i} is not one of our senders"',
+        'xn--bcher-kva.example. TXT "v=spf1 ip4:192.0.2.1 -all"',
     ]
 }
 
@@ -116,11 +119,42 @@ def test_the_domain_comes_from_the_sender_else_the_helo(
 
 
 @pytest.mark.parametrize(
+    "args",
+    [
+        ("Bücher.Example.", "--ip", "192.0.2.1"),
+        ("--sender", "News@BÜCHER.example", "--ip", "192.0.2.1"),
+    ],
+)
+def test_the_domain_is_asked_as_dns_has_it(
+    server: NsdServer, capsys: pytest.CaptureFixture[str], args: tuple[str, ...]
+) -> None:
+    status, out, _ = spf(server, capsys, *args, "--format", "json")
+    document = json.loads(out)
+    assert document["domain"] == "xn--bcher-kva.example"
+    assert document["results"][0]["result"] == "pass"
+    assert status == 0
+
+
+def test_a_snapshot_answers_the_domain_however_it_is_written(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A snapshot's names are lower case: `EXAMPLE.COM.` was reported missing from it."""
+    snapshot = str(EXAMPLES / "dns" / "snapshot.json")
+    args = ["spf", "EXAMPLE.COM.", "--ip", "192.0.2.10", "--snapshot", snapshot, "--isolated"]
+    status = main(args)
+    out = capsys.readouterr().out
+    assert out.startswith("domain: example.com\n")
+    assert "192.0.2.10: pass (include:spf1.smtpeter.com)" in out.splitlines()
+    assert status == 0
+
+
+@pytest.mark.parametrize(
     ("args", "message"),
     [
         ((), "give a DOMAIN, --sender ADDRESS or --helo NAME (see `aligncheck spf --help`)"),
         (("--sender", ""), "give a DOMAIN, --sender ADDRESS or --helo NAME"),
         (("--sender", "@@"), "`@@` names no domain to check"),
+        (("a\u200db.example",), "`a\u200db.example` is not a valid IDNA2008 name"),
         ((".",), "`.` names no domain to check"),
         (("example.com", "--ip", "nope"), "--ip: 'nope' does not appear to be an IPv4 or IPv6"),
     ],

@@ -10,6 +10,7 @@ from aligncheck.addresses import (
     normalize_domain,
     parse_envelope,
     parse_from,
+    question_name,
 )
 from aligncheck.rules.author import AUTHOR_CODES
 
@@ -44,6 +45,27 @@ def test_domains_normalize_to_lowercase_a_labels(written: str, normalized: str) 
 def test_invalid_domains_are_refused(domain: str) -> None:
     with pytest.raises(AddressError):
         normalize_domain(domain)
+
+
+@pytest.mark.parametrize(
+    ("written", "asked"),
+    [
+        ("EXAMPLE.COM.", "example.com"),
+        ("_SPF.Example.com", "_spf.example.com"),  # no host-name rule: SPF and DKIM ask these
+        ("_spf.Bücher.Example", "_spf.xn--bcher-kva.example"),
+        ("a..b", "a..b"),  # not a name at all: the caller judges it (check_host: `none`)
+        ("foo@[1.2.3.5]", "foo@[1.2.3.5]"),
+    ],
+)
+def test_question_names_are_lower_case_a_labels_and_nothing_else_changes(
+    written: str, asked: str
+) -> None:
+    assert question_name(written) == asked
+
+
+def test_a_question_name_that_idna_refuses_says_so() -> None:
+    with pytest.raises(AddressError, match="not a valid IDNA2008 name"):
+        question_name("a\u200db.example")
 
 
 @pytest.mark.parametrize(
