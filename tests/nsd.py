@@ -174,6 +174,7 @@ def zone_file_records(path: Path) -> list[str]:
 def _serve_forever(argv: list[str] | None = None) -> int:
     """`python -m tests.nsd ZONEFILE [--port N]`: serve a root zone file until interrupted."""
     import argparse
+    import shutil
     import tempfile
 
     parser = argparse.ArgumentParser(prog="python -m tests.nsd")
@@ -199,6 +200,7 @@ def _serve_forever(argv: list[str] | None = None) -> int:
         pass
     finally:
         server.stop()
+        shutil.rmtree(server.workdir, ignore_errors=True)
     return 0
 
 

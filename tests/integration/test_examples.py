@@ -101,8 +101,10 @@ def test_readme_first_command_shows_dmarc_findings(
     assert clean == []
 
 
-def test_serving_a_zone_file_stops_nsd_on_sigterm() -> None:
-    """The README's background NSD (`python -m tests.nsd ... &`, then `kill %1`)."""
+def test_serving_a_zone_file_stops_nsd_on_sigterm(tmp_path: Path) -> None:
+    """The README's background NSD (`python -m tests.nsd ... &`, then `kill %1`): NSD stops
+    with it, and its working directory goes."""
+    import os
     import signal
     import subprocess
     import sys
@@ -112,8 +114,13 @@ def test_serving_a_zone_file_stops_nsd_on_sigterm() -> None:
 
     root = Path(__file__).parents[2]
     command = [sys.executable, "-m", "tests.nsd", "examples/dns/examples.zone"]
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
     with subprocess.Popen(
-        [*command, "--port", str(free_port())], cwd=root, stdout=subprocess.PIPE, text=True
+        [*command, "--port", str(free_port())],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=environment,
     ) as server:
         try:
             assert server.stdout is not None
@@ -126,6 +133,7 @@ def test_serving_a_zone_file_stops_nsd_on_sigterm() -> None:
             while time.monotonic() < deadline and any(_alive(pid) for pid in children):
                 time.sleep(0.1)
             assert not any(_alive(pid) for pid in children), "NSD was orphaned"
+            assert list(tmp_path.iterdir()) == []
         finally:
             if server.poll() is None:
                 server.kill()
