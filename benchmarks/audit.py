@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import argparse
 import subprocess
-import tempfile
-from pathlib import Path
 
 from common import (  # type: ignore[import-not-found]
     aligncheck,
     generate,
     machine_speed,
+    scratch,
     served,
     timed,
 )
@@ -29,7 +28,7 @@ def main() -> None:
     parser.add_argument("--domains", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="aligncheck-audit-"))
+    work = scratch("aligncheck-audit-")
     platform = generate(work, args.sends, args.domains, spf=True)
     snapshot = work / "dns.json"
     with served(platform.records, 0.0) as front:

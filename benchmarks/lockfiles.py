@@ -14,9 +14,10 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+
+from common import scratch  # type: ignore[import-not-found]
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -59,7 +60,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--packages", type=int, default=60_000)
     args = parser.parse_args()
-    directory = Path(tempfile.mkdtemp(prefix="aligncheck-lockfiles-"))
+    directory = scratch("aligncheck-lockfiles-")
     files = write_files(directory, args.packages)
     send = directory / "welcome.yaml"
     hook = [str(BIN / "aligncheck"), "check", "--offline", "--skip-non-send-files"]

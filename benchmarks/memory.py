@@ -14,11 +14,9 @@ import argparse
 import json
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from common import aligncheck, generate, served  # type: ignore[import-not-found]
+from common import aligncheck, generate, scratch, served  # type: ignore[import-not-found]
 
 
 def peak_rss_mb(command: list[str]) -> tuple[float, float, subprocess.CompletedProcess[str]]:
@@ -47,20 +45,20 @@ def main() -> None:
     args = parser.parse_args()
     per_file = max(1, args.sends // args.files)
     platform = generate(  # every bounce domain publishes SPF, as senders do
-        Path(tempfile.mkdtemp(prefix="aligncheck-mem-")),
+        scratch("aligncheck-mem-"),
         args.sends,
         args.domains,
         per_file,
         spf=True,
     )
-    output = Path(tempfile.mkdtemp()) / "report.json"
+    output = scratch("aligncheck-mem-report-") / "report.json"
     base = [aligncheck(), "check", "--format", "json", "-o", str(output), "--exit-zero"]
     base += ["--esp-spf", "esp-mail.net"]  # the generated senders' ESP
     rss, wall, _ = peak_rss_mb([*base, "--offline", str(platform.directory)])
     print(f"memory: {args.sends} sends in {args.files} files")
     print(f"  --offline:  peak RSS {rss:.0f} MB (largest process), {wall:.1f} s")
     if args.snapshot:
-        snap = Path(tempfile.mkdtemp()) / "dns.json"
+        snap = scratch("aligncheck-mem-dns-") / "dns.json"
         with served(platform.records, 0.0) as front:
             subprocess.run(
                 [

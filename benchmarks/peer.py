@@ -11,11 +11,9 @@ dependency, and never beside aligncheck: its dependencies would change alignchec
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
 
-from common import generate, served  # type: ignore[import-not-found]
+from common import generate, scratch, served  # type: ignore[import-not-found]
 
 
 def run_peer(domains: list[str], records: list[str], latency: float) -> float:
@@ -40,9 +38,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.03)
     parser.add_argument("--seconds", action="store_true", help="print only the seconds")
     args = parser.parse_args()
-    platform = generate(
-        Path(tempfile.mkdtemp(prefix="aligncheck-peer-")), args.domains, args.domains
-    )
+    platform = generate(scratch("aligncheck-peer-"), args.domains, args.domains)
     seconds = run_peer(platform.domains, platform.records, args.latency)
     if args.seconds:
         print(f"{seconds:.3f}")

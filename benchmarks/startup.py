@@ -19,6 +19,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import scratch  # type: ignore[import-not-found]
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
@@ -30,10 +32,8 @@ def main() -> None:
     compileall.compile_dir(ROOT / "aligncheck", quiet=1)
     # welcome.yaml on its own (no configuration file), and in examples/ with the examples'
     # configuration (.aligncheck.toml: sending hosts and a sender-domain profile)
-    import tempfile
-
     configured = ROOT / "examples" / "welcome.yaml"
-    sample = Path(tempfile.mkdtemp(prefix="aligncheck-startup-")) / "welcome.yaml"
+    sample = scratch("aligncheck-startup-") / "welcome.yaml"
     shutil.copy(configured, sample)
     snapshot = ROOT / "examples" / "dns" / "snapshot.json"
     yamllint = shutil.which("yamllint", path=str(BIN)) or "yamllint"

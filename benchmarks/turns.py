@@ -21,11 +21,10 @@ import statistics
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, check_command, generate, served  # type: ignore[import-not-found]
+from common import ROOT, check_command, generate, scratch, served  # type: ignore[import-not-found]
 
 
 def main() -> None:
@@ -38,16 +37,16 @@ def main() -> None:
     parser.add_argument("--spf", action="store_true", help="SPF with two levels of includes")
     args = parser.parse_args()
 
-    scratch = Path(tempfile.mkdtemp(prefix="aligncheck-turns-"))
-    trees = {args.rev: _export(args.rev, scratch / "earlier"), "working tree": ROOT}
+    work = scratch("aligncheck-turns-")
+    trees = {args.rev: _export(args.rev, work / "earlier"), "working tree": ROOT}
     for tree in trees.values():
         compileall.compile_dir(tree / "aligncheck", quiet=1)
-    outside = scratch / "cwd"
+    outside = work / "cwd"
     outside.mkdir()
     for name, tree in trees.items():
         _check_imports(tree, outside, name)
 
-    platform = generate(scratch / "platform", args.sends, args.domains, spf=args.spf)
+    platform = generate(work / "platform", args.sends, args.domains, spf=args.spf)
     walls: dict[str, list[float]] = {name: [] for name in trees}
     cpus: dict[str, list[float]] = {name: [] for name in trees}
     with served(platform.records, args.latency) as front:

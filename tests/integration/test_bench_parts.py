@@ -121,3 +121,31 @@ def test_the_lock_files_benchmark_writes_files_that_hold_no_send(tmp_path: Path)
     assert len(yaml.safe_load(files["pnpm-lock.yaml"].read_text())["packages"]) == 33
     report = check_paths([str(path) for path in files.values()], Settings(offline=True))
     assert report.sends == 0 and {f.rule for f in report.findings} == {"AC101"}
+
+
+@pytest.mark.parametrize("ending", ["", "raise SystemExit('a benchmark stopped')"])
+def test_benchmark_scratch_directories_go_when_the_benchmark_ends(
+    tmp_path: Path, ending: str
+) -> None:
+    """A bulk run writes 1,000 files and the memory run 10,000: left behind, each run of
+    them kept tens of megabytes in the temporary directory."""
+    import subprocess
+    import sys
+
+    benchmarks = Path(__file__).resolve().parents[2] / "benchmarks"
+    program = "\n".join(
+        [
+            f"import sys; sys.path.insert(0, {str(benchmarks)!r})",
+            "import common",
+            "work = common.scratch('aligncheck-bulk-')",
+            "(work / 'send.yaml').write_text('sends: []')",
+            "print(work, flush=True)",
+            ending,
+        ]
+    )
+    environment = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, env=environment
+    )
+    assert Path(done.stdout.strip()).parent == tmp_path
+    assert list(tmp_path.iterdir()) == []
