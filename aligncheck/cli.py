@@ -29,6 +29,20 @@ class UsageProblem(click.UsageError):
         self.see = see
 
 
+def _domain_argument(text: str, command: str) -> str:
+    """DOMAIN as given, unless it is written as a send file's path (a `.yaml`, `.yml` or
+    `.json` name, or a directory in it; a file named like a domain, as zone files are, is not
+    one): `aligncheck explain mail/x.yaml` means `check`, and would otherwise be refused as a
+    name or asked of DNS."""
+    if text.lower().endswith((".yaml", ".yml", ".json")) or "/" in text or "\\" in text:
+        raise UsageProblem(
+            f"`{text}` looks like a file: `{command}` takes a domain (`aligncheck check "
+            f"{text}` checks a file)",
+            see=f"aligncheck {command} --help",
+        )
+    return text
+
+
 def _print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if not value or ctx.resilient_parsing:
         return
@@ -254,7 +268,7 @@ def explain(
     from aligncheck.addresses import AddressError, normalize_domain, parse_envelope
 
     try:
-        author = normalize_domain(domain.rsplit("@", 1)[-1])
+        author = normalize_domain(_domain_argument(domain, "explain").rsplit("@", 1)[-1])
         envelope_domain = parse_envelope(envelope).domain if envelope is not None else None
     except AddressError as exc:
         raise UsageProblem(str(exc)) from None
@@ -350,6 +364,8 @@ def spf_command(
     """
     if domain is None and not sender and not helo:
         raise UsageProblem("give a DOMAIN, --sender ADDRESS or --helo NAME")
+    if domain is not None:
+        _domain_argument(domain, "spf")
 
     def work() -> int:
         from aligncheck.runner import run_spf

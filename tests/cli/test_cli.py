@@ -123,6 +123,26 @@ def test_usage_errors_exit_two_with_one_line(
     assert err.count("\n") == 1 and err.startswith("aligncheck: error: "), err
 
 
+@pytest.mark.parametrize(
+    ("argv", "path"),
+    [
+        (["explain", "mail/welcome.yaml"], "mail/welcome.yaml"),
+        (["spf", "welcome.JSON", "--ip", "192.0.2.1"], "welcome.JSON"),
+    ],
+)
+def test_a_file_given_for_a_domain_points_to_check(
+    capsys: pytest.CaptureFixture[str], argv: list[str], path: str
+) -> None:
+    """Nothing is asked of DNS for it (`aligncheck spf x.json` asked TXT of `x.json`)."""
+    status, out, err = run(capsys, *argv, "--snapshot", "missing.json")
+    command = argv[0]
+    assert (status, out) == (2, "")
+    assert err == (
+        f"aligncheck: error: `{path}` looks like a file: `{command}` takes a domain "
+        f"(`aligncheck check {path}` checks a file) (see `aligncheck {command} --help`)\n"
+    )
+
+
 def test_quiet_prints_findings_only(capsys: pytest.CaptureFixture[str], bad_file: Path) -> None:
     _, loud, loud_err = run(capsys, "check", "--offline", str(bad_file))
     status, quiet, quiet_err = run(capsys, "check", "--offline", "-q", str(bad_file))
