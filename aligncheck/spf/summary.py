@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from aligncheck.settings import Settings
 
 
+UNEXPLAINED = ("none", "neutral", "permerror", "temperror")  # results told with their reason
+
+
 @dataclass(frozen=True)
 class Summary:
     domain: str
@@ -65,7 +68,7 @@ class Summary:
         if tree is None:
             lines.append("  not a valid domain name: the SPF result is none (RFC 7208 §4.3)")
         else:
-            lines.append(f"record: {document['record'] or '(none: ' + tree.root.problem + ')'}")
+            lines.append(f"record: {document['record'] or '(' + tree.root.problem + ')'}")
             lines.append(f"DNS-querying terms: {tree.lookups}/10; void lookups: {tree.voids}/2")
             lines.append("tree:")
             lines += [f"  {line}" for line in tree_lines(tree.root)]
@@ -74,10 +77,12 @@ class Summary:
             lines += [
                 f"  {p['rule']} [{p['severity']}] {p['message']}" for p in document["problems"]
             ]
-        for result in document["results"]:
+        for result, (_, outcome) in zip(document["results"], self.outcomes, strict=True):
             line = f"{result['ip']}: {result['result']}"
             if result["term"]:
                 line += f" ({result['term']})"
+            if result["result"] in UNEXPLAINED:
+                line += f"; {outcome.reason}"  # the term alone does not say why
             if result["explanation"]:
                 line += f"; explanation: {result['explanation']}"
             lines.append(line)

@@ -90,6 +90,46 @@ def test_a_failing_host_gets_the_domain_s_explanation(
     assert status == 1
 
 
+@pytest.mark.parametrize(
+    ("domain", "record", "result"),
+    [
+        ("nothing.example", "record: (NXDOMAIN)", "none; no SPF record at `nothing.example`"),
+        (
+            "many.example",
+            None,
+            "permerror (include:i10.many.example); more than 10 DNS-querying terms",
+        ),
+    ],
+)
+def test_a_result_without_a_match_says_why(
+    server: NsdServer,
+    capsys: pytest.CaptureFixture[str],
+    domain: str,
+    record: str | None,
+    result: str,
+) -> None:
+    """`none`, `permerror` and `temperror` said only the result; the record line called a
+    failed lookup or two records `none`."""
+    _, out, _ = spf(server, capsys, domain, "--ip", "198.51.100.99")
+    lines = out.splitlines()
+    assert lines[-1] == f"198.51.100.99: {result}"
+    if record is not None:
+        assert lines[1] == record
+
+
+def test_a_failed_lookup_is_no_record_and_temperror(capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.nsd import free_port
+
+    where = f"127.0.0.1:{free_port()}"  # nothing listens there
+    args = ["spf", "example.com", "--ip", "192.0.2.1", "--nameserver", where, "--no-cache"]
+    status = main([*args, "--isolated", "--dns-timeout", "1"])
+    lines = capsys.readouterr().out.splitlines()
+    failed = f"TXT lookup of `example.com` failed: connection refused by {where}"
+    assert lines[1] == f"record: ({failed})"
+    assert lines[-1] == f"192.0.2.1: temperror; {failed}"
+    assert status == 1
+
+
 def test_over_the_lookup_limit_the_count_says_so_and_check_host_stops_at_its_match(
     server: NsdServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
