@@ -93,7 +93,7 @@ def _spf_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
     except NeedAnswers:
         return Leg("unknown", "an SPF answer is missing")
     if tree is not None and any(
-        term.note.startswith("not followed") for node in tree.root.nodes() for term in node.terms
+        term.sender_dependent for node in tree.root.nodes() for term in node.terms
     ):
         return Leg("unknown", "the SPF record depends on the sender (AC713)")
     results = {outcome.result for _, outcome in outcomes}

@@ -26,6 +26,14 @@ from aligncheck.spf.record import (
 SENDER_MACROS = "slohipcrtv"  # every letter but d depends on the sender or the client
 UDP_LIMIT = 512
 RECORD_LIMIT = 450
+# The walk follows includes and redirects, and asks what `a`/`mx`/`exists` name, while at most
+# this many DNS-querying terms come before (in the order check_host would meet them): five
+# times the limit counts every tree a person can still mend term by term, and a tree made to
+# be endless (a chain of includes hundreds deep, ten includes per record ten levels down)
+# costs a few dozen questions instead of every name it names.
+FOLLOWED_LOOKUPS = 5 * MAX_LOOKUPS
+LISTED_RECORDS = 12  # records named in AC703's count per record
+SENDER_NOTE = "not followed: its name depends on the sender"
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,7 @@ class Term:
     child: Node | None = None  # include / redirect target
     void: bool = False
     note: str = ""  # "not followed: …", "dead: after all", …
+    sender_dependent: bool = False  # its name needs the sender: not followed (AC713)
 
 
 @dataclass
@@ -108,6 +117,8 @@ class _Walker:
     missing: set[Question] = field(default_factory=set)
     reaches: set[str] = field(default_factory=set)
     _issues: list[Issue] = field(default_factory=list)
+    met: int = 0  # DNS-querying terms met so far, in check_host's order
+    stopped: str = ""  # the limit past which part of the tree was not walked (counts: at least)
 
     def answer(self, name: str, rdtype: str) -> Answer | None:
         question = (qname(name), rdtype)
@@ -194,26 +205,51 @@ class _Walker:
             node.terms.append(self.mechanism(node.domain, term, path))
             after_all = term.name == "all"
 
+    def past_limit(self, text: str, cost: int) -> Term | None:
+        """Count a term met; past FOLLOWED_LOOKUPS, what it names is not asked (its own cost
+        still counts)."""
+        self.met += cost
+        if cost and self.met > FOLLOWED_LOOKUPS:
+            return self.not_walked(text, cost, f"{FOLLOWED_LOOKUPS} DNS-querying terms")
+        return None
+
+    def not_walked(self, text: str, cost: int, limit: str) -> Term:
+        self.stopped = self.stopped or limit
+        return Term(text, cost, note=f"not walked: past {limit}")
+
+    def into(self, target: str, term: str, cost: int, path: tuple[str, ...]) -> Term:
+        """An include or redirect, followed unless deeper than any host can be evaluated
+        (each level costs a DNS-querying term, so past 10 levels check_host has given up)."""
+        if len(path) > MAX_LOOKUPS:
+            return self.not_walked(term, cost, f"{MAX_LOOKUPS} includes deep")
+        return Term(term, cost, child=self.follow(target, term, path))
+
     def modifier(self, node: Node, term: Modifier, path: tuple[str, ...]) -> Term:
         assert node.record is not None
         if term.name != "redirect":
             return Term(term.text, 0)
         if node.record.has_all:
             return Term(term.text, 0, note="ignored: the record has `all`")
+        stop = self.past_limit(term.text, 1)
+        if stop is not None:
+            return stop
         target = self.target(node.domain, term.value)
         if target is None:
-            return Term(term.text, 1, note="not followed: its name depends on the sender")
-        return Term(term.text, 1, child=self.follow(target, term.text, path))
+            return Term(term.text, 1, note=SENDER_NOTE, sender_dependent=True)
+        return self.into(target, term.text, 1, path)
 
     def mechanism(self, domain: str, term: Mechanism, path: tuple[str, ...]) -> Term:
         cost = 1 if term.name in LOOKUP_TERMS else 0
         if term.name in ("all", "ip4", "ip6"):
             return Term(term.text, 0)
+        stop = self.past_limit(term.text, cost)
+        if stop is not None:
+            return stop
         target = self.target(domain, term.target) if term.target else domain
         if target is None:
-            return Term(term.text, cost, note="not followed: its name depends on the sender")
+            return Term(term.text, cost, note=SENDER_NOTE, sender_dependent=True)
         if term.name == "include":
-            return Term(term.text, cost, child=self.follow(target, term.text, path))
+            return self.into(target, term.text, cost, path)
         if term.name == "ptr" or not valid_domain(target):
             return Term(term.text, cost)
         if term.name == "a":
@@ -254,14 +290,18 @@ class _Walker:
             return issues
         lookups, voids = root.lookups, root.voids
         if lookups > MAX_LOOKUPS:
-            per_record = ", ".join(
-                f"{n.domain} {sum(t.lookups for t in n.terms)}" for n in root.nodes() if n.record
-            )
+            counts = [(n.domain, sum(t.lookups for t in n.terms)) for n in root.nodes()]
+            counts = [(name, count) for name, count in counts if count]
+            per_record = ", ".join(f"{name} {count}" for name, count in counts[:LISTED_RECORDS])
+            if len(counts) > LISTED_RECORDS:
+                per_record += f" and {len(counts) - LISTED_RECORDS} more records"
+            how_many = f"at least {lookups}" if self.stopped else str(lookups)
+            stopped = f"; walked up to {self.stopped}" if self.stopped else ""
             issues.append(
                 Issue(
                     "spf-too-many-lookups",
-                    f"{lookups} DNS-querying terms in the worst case (at most {MAX_LOOKUPS}): "
-                    f"{per_record}",
+                    f"{how_many} DNS-querying terms in the worst case (at most {MAX_LOOKUPS}"
+                    f"{stopped}): {per_record}",
                 )
             )
         if voids > MAX_VOIDS:
@@ -307,7 +347,7 @@ def _record_issues(node: Node, top: bool) -> list[Issue]:
                 )
             )
     for term in node.terms:
-        if term.note.startswith("not followed"):
+        if term.sender_dependent:
             issues.append(
                 Issue(
                     "spf-unevaluable",

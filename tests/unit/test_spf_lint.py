@@ -135,6 +135,75 @@ def test_the_count_runs_through_includes_per_record() -> None:
     assert "example.com 5, deep.example.net 6" in issue.message
 
 
+def walked(records: dict[str, str], domain: str) -> tuple[Tree, int, int]:
+    """`domain`'s tree walked as a run walks it, a round of questions at a time, over
+    `records` (any other name is NXDOMAIN): the tree, the questions asked, the rounds."""
+    answers = AnswerTable()
+    rounds = 0
+    while True:
+        try:
+            return walk(answers, domain), len(answers.answers), rounds
+        except NeedAnswers as need:
+            rounds += 1
+            for name, rdtype in need.questions:
+                text = records.get(name) if rdtype == "TXT" else None
+                answer = Answer("records", (text,)) if text else Answer("nxdomain")
+                answers.answers[(name, rdtype)] = answer
+
+
+def test_a_tree_over_the_limit_is_counted_whole_up_to_five_times_the_limit() -> None:
+    """Real trees a person mends term by term (25 lookups here) get their exact count."""
+    records = {"example.com": "v=spf1 " + " ".join(f"include:i{n}.example" for n in range(5))}
+    records |= {f"i{n}.example": f"v=spf1 {mechanisms(4, 'exists')} -all" for n in range(5)}
+    tree, _, _ = walked(records, "example.com")
+    [issue] = [i for i in tree.issues if i.kind == "spf-too-many-lookups"]
+    assert issue.message.startswith("25 DNS-querying terms in the worst case (at most 10): ")
+    assert "example.com 5, i0.example 4, i1.example 4" in issue.message
+
+
+def test_an_endless_chain_of_includes_is_walked_ten_levels_deep() -> None:
+    """A chain 400 includes deep made the walk recurse past Python's limit (an internal
+    error) after asking every name of it, a round each."""
+    records = {f"c{n}.example": f"v=spf1 include:c{n + 1}.example -all" for n in range(400)}
+    tree, asked, rounds = walked(records, "c0.example")
+    [issue] = [i for i in tree.issues if i.kind == "spf-too-many-lookups"]
+    assert issue.message.startswith(
+        "at least 11 DNS-querying terms in the worst case (at most 10; walked up to 10 "
+        "includes deep): c0.example 1, c1.example 1"
+    )
+    assert "c11.example 1 and " not in issue.message  # c11 is not walked
+    assert rounds <= 12 and asked <= 13
+
+
+def test_a_tree_that_fans_out_costs_a_few_dozen_questions_not_every_name() -> None:
+    """Ten includes per record, four levels down: 11,111 records, each once asked before."""
+
+    def named(path: str) -> str:
+        return f"f{path}.example"
+
+    records = {}
+    for level in range(5):
+        for number in range(10**level):
+            path = str(number).zfill(level) if level else ""
+            includes = " ".join(f"include:{named(path + str(k))}" for k in range(10))
+            records[named(path)] = f"v=spf1 {includes if level < 4 else 'ip4:192.0.2.1'} -all"
+    tree, asked, _ = walked(records, named(""))
+    [issue] = [i for i in tree.issues if i.kind == "spf-too-many-lookups"]
+    assert issue.message.startswith("at least ")
+    assert "walked up to 50 DNS-querying terms" in issue.message
+    assert issue.message.endswith("f003.example 10, f004.example 10")  # where it stopped
+    assert asked < 500
+
+
+def test_the_count_per_record_names_twelve_records_and_how_many_more() -> None:
+    records = {"example.com": "v=spf1 " + " ".join(f"include:i{n}.example" for n in range(20))}
+    records |= {f"i{n}.example": "v=spf1 a:x.example -all" for n in range(20)}
+    tree, _, _ = walked(records, "example.com")
+    [issue] = [i for i in tree.issues if i.kind == "spf-too-many-lookups"]
+    assert issue.message.startswith("40 DNS-querying terms in the worst case (at most 10): ")
+    assert issue.message.endswith(", i10.example 1 and 9 more records")
+
+
 def test_a_walk_asks_one_level_at_a_time() -> None:
     """The tree's next level is asked all at once."""
     answers = AnswerTable()
