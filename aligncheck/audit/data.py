@@ -340,6 +340,7 @@ def _spf(run: DnsRun, send: DnsSend) -> Document | None:
     return {
         "record": tree.root.text,
         "lookups": tree.lookups,
+        "lookups_complete": tree.complete,  # False: `lookups` is a lower bound
         "void_lookups": tree.voids,
         "results": [{"ip": host, "result": o.result, "term": o.term} for host, o in outcomes],
     }

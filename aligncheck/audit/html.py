@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from aligncheck.audit.data import OUTCOMES, Document, effective, per_model, plural, shortened
+from aligncheck.spf.lint import count_text
 
 COLORS = {
     "pass (SPF, DKIM)": "#1a7f37",
@@ -238,7 +239,7 @@ def _domain(number: int, domain: Document) -> list[str]:
                     e(m["kind"]),
                     _per_model(m["aligned"]),
                     _code(spf["record"] if spf else None),
-                    e(f"{spf['lookups']}/10" if spf else None),
+                    e(count_text(spf["lookups"], spf["lookups_complete"]) if spf else None),
                     e(results or ("no sending host known" if spf else None)),
                     _per_model(m.get("leg", {})),
                 ]

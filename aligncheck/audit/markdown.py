@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from aligncheck.audit.data import OUTCOMES, Document, effective, per_model, plural, shortened
+from aligncheck.spf.lint import count_text
 
 FIX_FIRST_SHOWN = 10
 NONE = "\N{EN DASH}"  # an empty cell
@@ -170,7 +171,7 @@ def _mail_from_row(entry: Document) -> str:
         entry["kind"],
         _Raw(_per_model(entry["aligned"])),
         spf["record"] if spf else None,
-        f"{spf['lookups']}/10" if spf else None,
+        count_text(spf["lookups"], spf["lookups_complete"]) if spf else None,
         results or ("no sending host known" if spf else None),
         _Raw(_per_model(entry.get("leg", {}))),
     )

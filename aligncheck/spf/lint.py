@@ -86,6 +86,7 @@ class Tree:
     root: Node
     issues: list[Issue]
     reaches: set[str]  # every include/redirect target reached
+    complete: bool = True  # False when the walk stopped at FOLLOWED_LOOKUPS or 10 levels
 
     @property
     def lookups(self) -> int:
@@ -108,7 +109,7 @@ def walk(lookup: Lookup, domain: str) -> Tree:
     root = walker.node(domain, (), top=True)
     if walker.missing:
         raise NeedAnswers(walker.missing)
-    return Tree(root, walker.issues(root), walker.reaches)
+    return Tree(root, walker.issues(root), walker.reaches, not walker.stopped)
 
 
 @dataclass
@@ -355,6 +356,12 @@ def _record_issues(node: Node, top: bool) -> list[Issue]:
                 )
             )
     return issues
+
+
+def count_text(lookups: int, complete: bool) -> str:
+    """A tree's DNS-querying terms against the limit, for people: `12/10`, or `at least 51/10`
+    where the walk stopped before the end of the tree."""
+    return f"{'' if complete else 'at least '}{lookups}/{MAX_LOOKUPS}"
 
 
 def udp_size(domain: str, texts: list[str]) -> int:

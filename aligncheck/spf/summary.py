@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from aligncheck.errors import AligncheckError
 from aligncheck.spf.evaluate import IPAddress, NeedAnswers, Outcome, check_host, valid_domain
-from aligncheck.spf.lint import Tree, tree_lines, walk
+from aligncheck.spf.lint import Tree, count_text, tree_lines, walk
 
 if TYPE_CHECKING:
     from aligncheck.resolver import AnswerTable, Question
@@ -69,7 +69,8 @@ class Summary:
             lines.append("  not a valid domain name: the SPF result is none (RFC 7208 §4.3)")
         else:
             lines.append(f"record: {document['record'] or '(' + tree.root.problem + ')'}")
-            lines.append(f"DNS-querying terms: {tree.lookups}/10; void lookups: {tree.voids}/2")
+            terms = count_text(tree.lookups, tree.complete)
+            lines.append(f"DNS-querying terms: {terms}; void lookups: {tree.voids}/2")
             lines.append("tree:")
             lines += [f"  {line}" for line in tree_lines(tree.root)]
         if document["problems"]:

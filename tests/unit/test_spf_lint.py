@@ -9,7 +9,7 @@ import pytest
 
 from aligncheck.resolver import Answer, AnswerTable
 from aligncheck.spf.evaluate import NeedAnswers, check_host
-from aligncheck.spf.lint import Tree, walk
+from aligncheck.spf.lint import Tree, count_text, walk
 
 HOSTS = {
     "inc1.example.net": "v=spf1 ip4:192.0.2.1 -all",
@@ -159,6 +159,7 @@ def test_a_tree_over_the_limit_is_counted_whole_up_to_five_times_the_limit() -> 
     [issue] = [i for i in tree.issues if i.kind == "spf-too-many-lookups"]
     assert issue.message.startswith("25 DNS-querying terms in the worst case (at most 10): ")
     assert "example.com 5, i0.example 4, i1.example 4" in issue.message
+    assert count_text(tree.lookups, tree.complete) == "25/10"
 
 
 def test_an_endless_chain_of_includes_is_walked_ten_levels_deep() -> None:
@@ -172,6 +173,7 @@ def test_an_endless_chain_of_includes_is_walked_ten_levels_deep() -> None:
         "includes deep): c0.example 1, c1.example 1"
     )
     assert "c11.example 1 and " not in issue.message  # c11 is not walked
+    assert count_text(tree.lookups, tree.complete) == "at least 11/10"  # `spf`, the audit
     assert rounds <= 12 and asked <= 13
 
 
