@@ -10,6 +10,9 @@ than either result forced: the void-lookup limit is a SHOULD (§4.6.4), and pysp
 counts the lookups of a record itself, of MX hosts and of PTR names as void; pyspf refuses
 a record that includes itself even where the include is never reached. A disagreement is
 printed by Hypothesis with the zone that made it.
+
+On the same zones, the static walk behind AC703 must count at least the DNS-querying terms
+check_host meets for any host: it judges the worst case.
 """
 
 from __future__ import annotations
@@ -181,3 +184,23 @@ def test_the_oracle_sees_a_difference() -> None:
     with pytest.MonkeyPatch.context() as monkeypatch:
         assert results(zone, "192.0.2.1", monkeypatch)[:2] == ("pass", "pass")
         assert results(zone, "198.51.100.7", monkeypatch)[:2] == ("fail", "fail")
+
+
+@settings(max_examples=500, deadline=None)
+@given(zone=zones(), host=st.sampled_from(HOSTS))
+def test_the_static_count_bounds_what_check_host_counts(zone: Zone, host: str) -> None:
+    """AC703 judges the worst case: no host can make check_host meet more DNS-querying terms
+    than the walk counted (where the walk saw the whole tree, no name needs the sender, and
+    no include loops back, which is AC705 alone)."""
+    from aligncheck.spf.lint import walk
+
+    lookup = ZoneLookup(zone)
+    tree = walk(lookup, "a.test")
+    sender_dependent = any(t.sender_dependent for n in tree.root.nodes() for t in n.terms)
+    looped = any(issue.kind == "spf-loop" for issue in tree.issues)
+    assume(tree.complete and not sender_dependent and not looped)
+    outcome = check_host(lookup, client_ip(host), "a.test", "user@a.test", "helo.test")
+    event(f"{'over' if tree.lookups > 10 else 'within'} the limit")
+    assert outcome.lookups <= tree.lookups, (outcome, zone)
+    if tree.lookups <= 10:
+        assert "DNS-querying terms" not in outcome.reason
