@@ -41,6 +41,7 @@ class Summary:
             "domain": self.domain,
             "record": tree.root.text if tree else None,
             "lookups": tree.lookups if tree else 0,
+            "lookups_complete": tree.complete if tree else True,  # False: a lower bound
             "void_lookups": tree.voids if tree else 0,
             "problems": [
                 {

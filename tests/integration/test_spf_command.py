@@ -27,6 +27,10 @@ ZONES = {
         'denied.example. TXT "v=spf1 -all exp=why.denied.example"',
         'why.denied.example. TXT "%{i} is not one of our senders"',
         'xn--bcher-kva.example. TXT "v=spf1 ip4:192.0.2.1 -all"',
+        *(
+            f'c{n}.chain.example. TXT "v=spf1 include:c{n + 1}.chain.example -all"'
+            for n in range(20)
+        ),
     ]
 }
 
@@ -186,6 +190,22 @@ def test_a_snapshot_answers_the_domain_however_it_is_written(
     assert out.startswith("domain: example.com\n")
     assert "192.0.2.10: pass (include:spf1.smtpeter.com)" in out.splitlines()
     assert status == 0
+
+
+def test_a_tree_walked_in_part_says_its_count_is_a_lower_bound(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A chain of includes 20 deep is walked 10 levels: check_host has given up by then."""
+    status, out, _ = spf(server, capsys, "c0.chain.example")
+    assert "DNS-querying terms: at least 11/10; void lookups: 0/2" in out.splitlines()
+    assert "(not walked: past 10 includes deep)" in out
+    assert status == 1
+    _, out, _ = spf(server, capsys, "c0.chain.example", "--format", "json")
+    document = json.loads(out)
+    assert (document["lookups"], document["lookups_complete"]) == (11, False)
+    assert document["problems"][0]["message"].startswith("at least 11 DNS-querying terms")
+    _, out, _ = spf(server, capsys, "example.com", "--format", "json")
+    assert json.loads(out)["lookups_complete"] is True
 
 
 @pytest.mark.parametrize(
