@@ -338,7 +338,13 @@ def schema_command() -> None:
 
 @cli.command("spf")
 @click.argument("domain", required=False)
-@click.option("--ip", "ips", multiple=True, metavar="IP", help="A sending host to evaluate.")
+@click.option(
+    "--ip",
+    "ips",
+    multiple=True,
+    metavar="IP",
+    help="A sending host to evaluate (a network: its first address).",
+)
 @click.option("--sender", metavar="ADDRESS", help="The MAIL FROM address (local@domain).")
 @click.option("--helo", metavar="NAME", help="The HELO/EHLO name.")
 @TEXT_OR_JSON

@@ -281,7 +281,6 @@ def run_spf(
     `--ip`. 0 when every result is pass and no problem is an error, else 1."""
     from aligncheck.addresses import AddressError, question_name
     from aligncheck.spf import summary
-    from aligncheck.spf.evaluate import client_ip
 
     helo = helo or ""
     if sender is None or sender == "":
@@ -297,10 +296,13 @@ def run_spf(
     if not target:  # the command line gave one, but it holds no domain (`.`, `--sender @`)
         given = domain if domain is not None else sender
         raise AligncheckError(f"`{given}` names no domain to check")
-    try:
-        hosts = [client_ip(ip) for ip in ips]
+    from aligncheck.profiles import hosts as given_hosts
+    from aligncheck.rules.spf import first_address
+
+    try:  # as `--sender-ip` and `sending-ips`: an address, or a network by its first address
+        hosts = [first_address(host) for host in given_hosts(ips, "--ip")]
     except ValueError as exc:
-        raise AligncheckError(f"--ip: {exc}") from None
+        raise AligncheckError(str(exc)) from None
     found = summary.gather(target, hosts, sender or f"postmaster@{target}", helo, settings)
     document = found.document(settings.esp_spf)
     if output_format == "json":

@@ -84,6 +84,20 @@ def test_a_host_that_fails_is_an_ac706_error_and_exit_1(
     assert status == 1
 
 
+def test_a_network_is_evaluated_by_its_first_address(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As `--sender-ip` and `sending-ips` take it (spec §7); `--ip` refused networks."""
+    status, out, _ = spf(
+        server, capsys, "example.com", "--ip", "192.0.2.0/28", "--ip", "::ffff:192.0.2.5"
+    )
+    assert out.splitlines()[-2:] == [
+        "192.0.2.0: pass (include:_spf.example.com)",
+        "192.0.2.5: pass (include:_spf.example.com)",
+    ]
+    assert status == 0
+
+
 def test_a_failing_host_gets_the_domain_s_explanation(
     server: NsdServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -216,7 +230,7 @@ def test_a_tree_walked_in_part_says_its_count_is_a_lower_bound(
         (("--sender", "@@"), "`@@` names no domain to check"),
         (("a\u200db.example",), "`a\u200db.example` is not a valid IDNA2008 name"),
         ((".",), "`.` names no domain to check"),
-        (("example.com", "--ip", "nope"), "--ip: 'nope' does not appear to be an IPv4 or IPv6"),
+        (("example.com", "--ip", "nope"), "`--ip`: `nope` is not an IP address or network"),
     ],
 )
 def test_what_names_nothing_to_check_is_one_line_and_exit_2(
