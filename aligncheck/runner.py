@@ -280,6 +280,8 @@ def run_spf(
     """`aligncheck spf`: the record tree of a domain, its problems, and check_host() for each
     `--ip`. 0 when every result is pass and no problem is an error, else 1."""
     from aligncheck.addresses import AddressError, question_name
+    from aligncheck.profiles import hosts as given_hosts
+    from aligncheck.rules.spf import first_address
     from aligncheck.spf import summary
 
     helo = helo or ""
@@ -296,9 +298,6 @@ def run_spf(
     if not target:  # the command line gave one, but it holds no domain (`.`, `--sender @`)
         given = domain if domain is not None else sender
         raise AligncheckError(f"`{given}` names no domain to check")
-    from aligncheck.profiles import hosts as given_hosts
-    from aligncheck.rules.spf import first_address
-
     try:  # as `--sender-ip` and `sending-ips`: an address, or a network by its first address
         hosts = [first_address(host) for host in given_hosts(ips, "--ip")]
     except ValueError as exc:
