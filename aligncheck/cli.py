@@ -32,8 +32,8 @@ class UsageProblem(click.UsageError):
 def _domain_argument(text: str, command: str) -> str:
     """DOMAIN as given, unless it is written as a send file's path (a `.yaml`, `.yml` or
     `.json` name, or a directory in it; a file named like a domain, as zone files are, is not
-    one): `aligncheck explain mail/x.yaml` means `check`, and would otherwise be refused as a
-    name or asked of DNS."""
+    one): `aligncheck explain mail/x.yaml` means `check`, and would otherwise be refused as an
+    invalid name. (`spf` takes any name: one that is no valid domain gets `none`, spec §7.)"""
     if text.lower().endswith((".yaml", ".yml", ".json")) or "/" in text or "\\" in text:
         raise UsageProblem(
             f"`{text}` looks like a file: `{command}` takes a domain (`aligncheck check "
@@ -370,8 +370,6 @@ def spf_command(
     """
     if domain is None and not sender and not helo:
         raise UsageProblem("give a DOMAIN, --sender ADDRESS or --helo NAME")
-    if domain is not None:
-        _domain_argument(domain, "spf")
 
     def work() -> int:
         from aligncheck.runner import run_spf

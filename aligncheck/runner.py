@@ -3,6 +3,7 @@ output and return the exit status (spec §4), so tests call them without a subpr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -289,12 +290,17 @@ def run_spf(
         sender = f"postmaster@{helo}" if helo else ""
     elif "@" not in sender:
         sender = f"postmaster@{sender}"
+    # `EXAMPLE.com.` and `bücher.example` are asked, recorded and shown as DNS has them; a name
+    # IDNA refuses is no valid domain: `none` (RFC 7208 §4.3), and a sender kept as given
     local, _, sender_domain = sender.rpartition("@")
-    try:  # `EXAMPLE.com.` and `bücher.example` are asked, recorded and shown as DNS has them
+    with contextlib.suppress(AddressError):
         sender = f"{local}@{question_name(sender_domain)}" if sender else ""
-        target = question_name(domain or sender_domain or helo)
+    given = domain or sender_domain or helo
+    refused = None
+    try:
+        target = question_name(given)
     except AddressError as exc:
-        raise AligncheckError(str(exc)) from None
+        target, refused = given.rstrip("."), str(exc)
     if not target:  # the command line gave one, but it holds no domain (`.`, `--sender @`)
         given = domain if domain is not None else sender
         raise AligncheckError(f"`{given}` names no domain to check")
@@ -302,7 +308,10 @@ def run_spf(
         hosts = [first_address(host) for host in given_hosts(ips, "--ip")]
     except ValueError as exc:
         raise AligncheckError(str(exc)) from None
-    found = summary.gather(target, hosts, sender or f"postmaster@{target}", helo, settings)
+    if refused is not None:
+        found = summary.not_a_domain(target, hosts, refused)
+    else:
+        found = summary.gather(target, hosts, sender or f"postmaster@{target}", helo, settings)
     document = found.document(settings.esp_spf)
     if output_format == "json":
         import json

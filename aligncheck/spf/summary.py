@@ -91,6 +91,13 @@ class Summary:
         return lines
 
 
+def not_a_domain(domain: str, hosts: Sequence[IPAddress], why: str) -> Summary:
+    """A name no DNS question can carry (IDNA refuses it): `none` for every host, as for
+    any name that is not a valid domain (RFC 7208 §4.3)."""
+    outcome = Outcome("none", None, domain, why)
+    return Summary(domain, None, [(str(ip), outcome) for ip in hosts])
+
+
 def gather(
     domain: str,
     hosts: Sequence[IPAddress],

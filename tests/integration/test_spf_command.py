@@ -222,13 +222,26 @@ def test_a_tree_walked_in_part_says_its_count_is_a_lower_bound(
     assert json.loads(out)["lookups_complete"] is True
 
 
+def test_a_name_idna_refuses_is_no_valid_domain_and_gets_none(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Spec §7: a DOMAIN that is no valid FQDN gives `none`, not a usage error."""
+    status, out, err = spf(server, capsys, "a\u200db.example", "--ip", "192.0.2.1")
+    assert out.splitlines() == [
+        "domain: a\u200db.example",
+        "  not a valid domain name: the SPF result is none (RFC 7208 §4.3)",
+        "192.0.2.1: none; `a\u200db.example` is not a valid IDNA2008 name (Joiner U+200D not "
+        "allowed at position 2 in 'a\\u200db')",
+    ]
+    assert (status, err) == (1, "")
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         ((), "give a DOMAIN, --sender ADDRESS or --helo NAME (see `aligncheck spf --help`)"),
         (("--sender", ""), "give a DOMAIN, --sender ADDRESS or --helo NAME"),
         (("--sender", "@@"), "`@@` names no domain to check"),
-        (("a\u200db.example",), "`a\u200db.example` is not a valid IDNA2008 name"),
         ((".",), "`.` names no domain to check"),
         (("example.com", "--ip", "nope"), "`--ip`: `nope` is not an IP address or network"),
     ],
