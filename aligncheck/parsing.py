@@ -405,14 +405,19 @@ def _without_comments(text: str) -> str | None:
 
 
 def _outline(value: object, levels: int) -> Node:
-    """What json.loads read, `levels` containers deep; below that, and for every scalar, a
-    null. Every node stands at the start of the file."""
-    if levels and isinstance(value, dict):
+    """What json.loads read, `levels` containers deep (below that, a null); scalars as read
+    (a redirect's `from: "/old"` tells it from a send). Every node stands at the start of
+    the file."""
+    if isinstance(value, dict):
+        if not levels:
+            return Scalar(FILE_START, None)
         inner = {key: Entry(key, FILE_START, _outline(v, levels - 1)) for key, v in value.items()}
         return Map(FILE_START, inner)
-    if levels and isinstance(value, list):
+    if isinstance(value, list):
+        if not levels:
+            return Scalar(FILE_START, None)
         return Seq(FILE_START, [_outline(item, levels - 1) for item in value])
-    return Scalar(FILE_START, None)
+    return Scalar(FILE_START, value if isinstance(value, str | int | float | bool) else None)
 
 
 _LITERALS: tuple[tuple[str, ScalarValue], ...] = (("true", True), ("false", False), ("null", None))

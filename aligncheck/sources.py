@@ -307,20 +307,30 @@ def _holds_sends(document: Node | None, guessing: bool) -> bool:
     `sends:`, or a list with at least one send. While `guessing` (a file found in a
     directory or named in a file list, which may be any YAML or JSON), a send outside a
     `sends:` list whose only markers are words other tools use too (`from`, `template`)
-    counts only when its keys are mostly send properties: an Ansible task (`name`,
-    `template`, `notify`) is no send."""
+    counts only when its keys are mostly send properties and its `from` is no path or URL:
+    an Ansible task (`name`, `template`, `notify`) is no send, nor a redirect (`from: /old`,
+    `to: /new`)."""
 
     def send(node: Node) -> bool:
         if not is_send(node):
             return False
         assert isinstance(node, Map)
-        return (
-            not guessing or _mostly_send_properties(node) or bool(node.entries.keys() & OWN_MARKERS)
-        )
+        return not guessing or bool(node.entries.keys() & OWN_MARKERS) or _reads_as_send(node)
 
     if isinstance(document, Map):
         return "sends" in document.entries or send(document)
     return isinstance(document, Seq) and any(send(item) for item in document.items)
+
+
+def _reads_as_send(node: Node) -> bool:
+    """Whether a mapping no marker only send files use makes a send reads as one: its keys
+    mostly send properties (`subject`, `text`, ...), and its `from` no path or URL (a
+    redirect's `from: /old`)."""
+    if not isinstance(node, Map) or not _mostly_send_properties(node):
+        return False
+    written = node.entries.get("from")
+    value = written.value.value if written and isinstance(written.value, Scalar) else None
+    return not (isinstance(value, str) and (value.startswith("/") or "://" in value))
 
 
 def _is_snapshot(documents: list[Node | None]) -> bool:
@@ -334,7 +344,7 @@ def _tries_to_be_sends(document: Node | None) -> bool:
         return False
     if "defaults" in document.entries or "sends" in document.entries:
         return True
-    return _mostly_send_properties(document)
+    return _reads_as_send(document)
 
 
 def _mostly_send_properties(node: Node) -> bool:

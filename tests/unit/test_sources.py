@@ -213,6 +213,9 @@ SHAPES = [  # a JSON text, and in how many of the three runs (explicit, listed, 
     ('{"x": [{"from": "a@x.com"}]}', 1),
     ('"just a string"', 1),
     ("[]", 1),
+    # a redirect list: sends only where named on its own (spec §1 as written)
+    ('[{"from": "/old", "to": "/new"}]', 1),
+    ('{"from": "https://old.example/a", "to": "https://new.example/a"}', 1),
 ]
 
 
@@ -334,6 +337,13 @@ def test_text_other_tools_write_that_holds_no_send_is_left_out_like_a_file_holdi
     assert _rules_by_mode(tmp_path, text, name) == expected
 
 
+REDIRECTS = """\
+- from: /blog/2019/old-post
+  to: /blog/new-post
+- from: /docs/v1/
+  to: /docs/
+"""
+
 ANSIBLE_TASKS = """\
 - name: Write nginx config
   template:
@@ -357,6 +367,11 @@ ANSIBLE_TASKS = """\
         ),
         # ... or when its keys are mostly send properties
         ("- from: nobody\n  subject: Hi\n  text: Hello\n", [["AC202"]] * 3),
+        # a site's redirects (Jekyll, Netlify): a `from` that is a path or URL is no author
+        (REDIRECTS, [["AC202"] * 2, [], []]),
+        ("from: https://old.example/a\nto: https://new.example/a\n", [["AC201"], [], []]),
+        # ... beside a marker only send files use, it is a send with a mistake
+        ("- from: /old\n  to: /new\n  recipient: a@x.com\n", [["AC202"]] * 3),
     ],
 )
 def test_a_file_that_may_be_anything_holds_sends_only_where_they_plainly_are_sends(
