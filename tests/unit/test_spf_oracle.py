@@ -73,7 +73,7 @@ terms = st.builds("{}{}".format, qualifiers, mechanisms)
 
 @st.composite
 def records(draw: st.DrawFn) -> str:
-    words = draw(st.lists(terms, max_size=6))
+    words = draw(st.lists(terms, max_size=10))
     if draw(st.booleans()):
         words.append(f"redirect={draw(names)}")
     if draw(st.booleans()):
