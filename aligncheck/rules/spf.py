@@ -97,7 +97,9 @@ RULES = [
         "include, a, mx, ptr, exists and redirect count one each, summed through every include "
         "and redirect (the address lookups of `mx` hosts do not count). Receivers stop at the "
         "first match, so some hosts may pass today; a host that matches nothing gets "
-        "permerror. The message gives the count per record.",
+        "permerror. The message gives the count per record. A tree is walked up to 50 "
+        "DNS-querying terms and 10 levels of includes; past that, the count is a lower bound "
+        "(`at least 51`).",
         _zone(
             (
                 "example.com",
