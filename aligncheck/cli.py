@@ -268,7 +268,8 @@ def explain(
     from aligncheck.addresses import AddressError, normalize_domain, parse_envelope
 
     try:
-        author = normalize_domain(_domain_argument(domain, "explain").rsplit("@", 1)[-1])
+        written = _domain_argument(domain, "explain").rsplit("@", 1)[-1]
+        author = normalize_domain(written.removesuffix("."))  # `example.com.` as `dig` takes it
         envelope_domain = parse_envelope(envelope).domain if envelope is not None else None
     except AddressError as exc:
         raise UsageProblem(str(exc)) from None

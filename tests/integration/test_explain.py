@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -77,6 +78,17 @@ def test_explain_text_strict_misaligned(
 def test_explain_bad_domain_is_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["explain", "bad_domain.com"]) == 2
     assert "`_`" in capsys.readouterr().err
+    assert main(["explain", "example.com.."]) == 2  # one final dot is the root, two are not
+
+
+def test_explain_takes_a_domain_written_as_dns_tools_take_it(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`example.com.` (as dig takes it) was a usage error: "ends with a dot"."""
+    snapshot = str(Path(__file__).parents[2] / "examples" / "dns" / "snapshot.json")
+    for written in ("EXAMPLE.com.", "news@Example.COM"):
+        main(["explain", written, "--snapshot", snapshot, "--isolated"])
+        assert capsys.readouterr().out.startswith("author domain: example.com\n")
 
 
 def test_ipv4_and_ipv6_nameservers_together(
