@@ -114,7 +114,8 @@ RULES = [
         Severity.ERROR,
         "More than 2 void lookups (NXDOMAIN or no data) in the worst case: permerror.",
         "RFC 7208 §4.6.4: `a`, `mx` and `exists` terms whose names have no records count as "
-        "void; receivers return permerror after the second.",
+        "void; receivers return permerror after the second. The message names the void terms "
+        "and their records.",
         _zone(
             (
                 "example.com",

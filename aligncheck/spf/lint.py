@@ -32,7 +32,7 @@ RECORD_LIMIT = 450
 # be endless (a chain of includes hundreds deep, ten includes per record ten levels down)
 # costs a few dozen questions instead of every name it names.
 FOLLOWED_LOOKUPS = 5 * MAX_LOOKUPS
-LISTED_RECORDS = 12  # records named in AC703's count per record
+LISTED = 12  # records (AC703) or void terms (AC704) a message names, at most
 SENDER_NOTE = "not followed: its name depends on the sender"
 
 
@@ -293,9 +293,7 @@ class _Walker:
         if lookups > MAX_LOOKUPS:
             counts = [(n.domain, sum(t.lookups for t in n.terms)) for n in root.nodes()]
             counts = [(name, count) for name, count in counts if count]
-            per_record = ", ".join(f"{name} {count}" for name, count in counts[:LISTED_RECORDS])
-            if len(counts) > LISTED_RECORDS:
-                per_record += f" and {len(counts) - LISTED_RECORDS} more records"
+            per_record = _listed([f"{name} {count}" for name, count in counts], " records")
             how_many = f"at least {lookups}" if self.stopped else str(lookups)
             stopped = f"; walked up to {self.stopped}" if self.stopped else ""
             issues.append(
@@ -306,12 +304,23 @@ class _Walker:
                 )
             )
         if voids > MAX_VOIDS:
+            void = [f"`{t.text}` in {n.domain}" for n in root.nodes() for t in n.terms if t.void]
+            named = _listed(void, "")
             issues.append(
-                Issue("spf-void-lookups", f"{voids} void lookups in the worst case (at most 2)")
+                Issue(
+                    "spf-void-lookups",
+                    f"{voids} void lookups in the worst case (at most {MAX_VOIDS}): {named}",
+                )
             )
         for node in root.nodes():
             issues.extend(_record_issues(node, top=node is root))
         return issues
+
+
+def _listed(items: list[str], kind: str) -> str:
+    """The first LISTED items, and how many more (`and 9 more records`)."""
+    more = f" and {len(items) - LISTED} more{kind}" if len(items) > LISTED else ""
+    return ", ".join(items[:LISTED]) + more
 
 
 def _record_issues(node: Node, top: bool) -> list[Issue]:

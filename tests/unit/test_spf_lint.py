@@ -206,6 +206,19 @@ def test_the_count_per_record_names_twelve_records_and_how_many_more() -> None:
     assert issue.message.endswith(", i10.example 1 and 9 more records")
 
 
+def test_the_void_lookups_are_named() -> None:
+    """AC704 said only how many: the terms to mend are these."""
+    record = (
+        "v=spf1 a:gone1.example mx:gone2.example a:has-address.example exists:gone3.example -all"
+    )
+    tree = walk(Lookup(table(record)), "example.com")
+    [issue] = [i for i in tree.issues if i.kind == "spf-void-lookups"]
+    assert issue.message == (
+        "3 void lookups in the worst case (at most 2): `a:gone1.example` in example.com, "
+        "`mx:gone2.example` in example.com, `exists:gone3.example` in example.com"
+    )
+
+
 def test_a_walk_asks_one_level_at_a_time() -> None:
     """The tree's next level is asked all at once."""
     answers = AnswerTable()
