@@ -21,6 +21,7 @@ from aligncheck.rules import (
     code_spans,
     codes_of,
     dns_groups,
+    group_names,
 )
 from aligncheck.rules import input as input_rules
 from aligncheck.selection import Decider
@@ -367,13 +368,18 @@ def dns_rounds(
         settings.concurrency,
         settings.cache if cache is None else cache,
     )
+    names = group_names(groups)
     first = {q for group in groups for q in group.questions(domains, models, settings)}
     table = resolve_all(first, config)
     runs: list[DnsRun] = []
     complete: list[DnsRun] = []
 
     def followups(answers: AnswerTable) -> set[Question]:
-        run = runs[-1].next_round(answers) if runs else DnsRun(answers, tuple(models), settings)
+        run = (
+            runs[-1].next_round(answers)
+            if runs
+            else DnsRun(answers, tuple(models), settings, groups=names)
+        )
         runs.append(run)
         asked = {q for g in groups for q in g.followups(run, domains)}
         if asked <= answers.answers.keys():
@@ -404,9 +410,11 @@ def gather_run(
     models = models_in_force(settings.model)
     if settings.snapshot is not None:
         table = snapshot.load(settings.snapshot)
-        return table, DnsRun(table, models, settings)
+        return table, DnsRun(table, models, settings, groups=group_names(groups))
     table, run = dns_rounds(Domains.of(sends), models, settings, groups)
-    return table, run if run is not None else DnsRun(table, models, settings)
+    if run is None:
+        run = DnsRun(table, models, settings, groups=group_names(groups))
+    return table, run
 
 
 def _judge(results: list[FileResult], settings: Settings, inspect: Inspect | None = None) -> Report:

@@ -94,6 +94,11 @@ OFF_BY_DEFAULT: frozenset[str] = frozenset(
 DNS_CODES: tuple[str, ...] = tuple(code for code, rule in RULES.items() if rule.needs_dns)
 
 
+def group_names(groups: Sequence[DnsGroup]) -> frozenset[str]:
+    """The groups as a run names them: their modules' last names (`spf`, `dkim`, ...)."""
+    return frozenset(group.__name__.rpartition(".")[2] for group in groups)
+
+
 def code_spans(codes: Sequence[str]) -> str:
     """Rule codes for people, runs of three or more written as one span: `AC301, AC302,
     AC500-AC507`."""

@@ -48,6 +48,14 @@ class DnsRun:
     models: tuple[str, ...]
     settings: Settings
     state: dict[str, Any] = field(default_factory=dict)
+    # The DNS groups the run asked for (their last name: "policy", "spf", ...); None: every
+    # one. A leg whose answers no group asked is unknown, also where a snapshot holds them, so
+    # a run from a snapshot judges as the live run does.
+    groups: frozenset[str] | None = None
+
+    def asked(self, *groups: str) -> bool:
+        """Whether the run asked the answers of every one of `groups`."""
+        return self.groups is None or self.groups.issuperset(groups)
 
     def kept(self, owner: str, make: Callable[[], T], kind: type[T]) -> T:
         """The state `owner` (a module name) keeps for this run, made on first use."""
@@ -67,4 +75,4 @@ class DnsRun:
             settled = getattr(kept, "settled", None)
             if settled is not None:
                 carried[owner] = settled(lookup)
-        return DnsRun(lookup, self.models, self.settings, carried)
+        return DnsRun(lookup, self.models, self.settings, carried, self.groups)

@@ -26,6 +26,7 @@ class DnsGroup(Protocol):
     """A module of rules that read DNS answers: the questions it needs (a first round, then
     the questions that depend on its answers), and its check of one send."""
 
+    __name__: str  # the module's: a run names its groups by it
     RULES: list[Rule]
 
     def questions(

@@ -27,6 +27,9 @@ AUTHOR_UNKNOWN = (
 )
 
 
+NO_POLICY = "the DMARC policy was not looked up (no rule reading it is selected)"
+
+
 @dataclass(frozen=True)
 class Leg:
     state: str  # "pass", "fail" or "unknown"
@@ -75,6 +78,8 @@ def _spf_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
         return Leg("unknown", AUTHOR_UNKNOWN)
     if mail_from.domain is None:
         return Leg("unknown", "the MAIL FROM is not known")
+    if not run.asked("policy"):
+        return Leg("unknown", NO_POLICY)
     from aligncheck.resolver import Failure
     from aligncheck.rules.policy import alignments
     from aligncheck.rules.spf import evaluate
@@ -88,6 +93,8 @@ def _spf_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
         return Leg("fail", f"the MAIL FROM `{mail_from.domain}` is not aligned")
     if not send.hosts:
         return Leg("unknown", "no sending host is known")
+    if not run.asked("spf"):
+        return Leg("unknown", "SPF was not looked up (no AC7xx or AC8xx rule is selected)")
     try:
         tree, outcomes = evaluate(send, run)
     except NeedAnswers:
@@ -112,6 +119,8 @@ def _dkim_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
         return Leg("unknown", AUTHOR_UNKNOWN)
     if not send.dkim_keys:
         return Leg("unknown", "no profile or signature says how the mail is signed")
+    if not run.asked("policy"):
+        return Leg("unknown", NO_POLICY)
     from aligncheck.resolver import Failure
     from aligncheck.rules.dkim import key_verdict
     from aligncheck.rules.policy import alignments
@@ -124,6 +133,10 @@ def _dkim_leg(send: DnsSend, run: DnsRun, model: str) -> Leg:
         alignment = next((a for d, a in found if d.model == model), None)
         if alignment is None or not alignment.aligned:
             return Leg("fail", f"d=`{domain}` is not aligned")
+        if not run.asked("dkim"):
+            return Leg(
+                "unknown", "the DKIM keys were not looked up (no rule reading them is selected)"
+            )
         states.append(key_verdict(run, selector, domain))
     for wanted in ("fail", "unknown"):
         why = next((why for state, why in states if state == wanted), None)
