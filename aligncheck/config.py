@@ -226,8 +226,10 @@ def plan_run(
     plan = RunPlan(settings_of(config_at(Path.cwd())))
     groups: dict[Path | None, list[Target]] = {}
     for path in paths:
-        if path == "-":
-            groups.setdefault(config_at(Path.cwd()), []).append(Target("-", explicit=True))
+        if path == "-":  # governed as the file `--stdin-filename` names would be, as ruff does
+            named = overrides.get("stdin_filename")
+            start = Path(named).parent if named else Path.cwd()
+            groups.setdefault(config_at(start), []).append(Target("-", explicit=True))
             continue
         start = Path(path) if Path(path).is_dir() else Path(path).parent
         try:

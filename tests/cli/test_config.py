@@ -56,6 +56,22 @@ def test_each_run_reads_the_configuration_as_it_is_now(
     assert rules_of(run(capsys, "mail")[1]) == [("a.yaml", "AC403")]
 
 
+def test_stdin_is_governed_by_the_configuration_of_the_file_it_is_named_as(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editor pipes `mail/a.yaml` with `--stdin-filename mail/a.yaml`: the file under
+    mail/ that governs the file governs the text (stdin read the working directory's, and an
+    editor showed other findings than the command line)."""
+    import io
+    import sys
+
+    (project / "mail" / ".aligncheck.toml").write_text('ignore = ["AC403"]\n')
+    _, direct, _ = run(capsys, "--format", "json", "mail/a.yaml")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(BAD.encode())))
+    _, piped, _ = run(capsys, "--stdin-filename", "mail/a.yaml", "--format", "json", "-")
+    assert rules_of(piped) == rules_of(direct) == [("a.yaml", "AC407")]
+
+
 def test_pyproject_without_the_table_is_skipped(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
