@@ -229,6 +229,9 @@ def plan_run(
         if path == "-":  # governed as the file `--stdin-filename` names would be, as ruff does
             named = overrides.get("stdin_filename")
             start = Path(named).parent if named else Path.cwd()
+            if named and file_filter(settings_of(config_at(start))).forced_out(named):
+                plan.stdin_left_out = True
+                continue
             groups.setdefault(config_at(start), []).append(Target("-", explicit=True))
             continue
         start = Path(path) if Path(path).is_dir() else Path(path).parent

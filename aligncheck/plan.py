@@ -13,6 +13,9 @@ class RunPlan:
     settings: Settings  # the run's own: output, exit status (from the working directory)
     groups: list[tuple[Settings, list[Target]]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # stdin named (`--stdin-filename`) as a file `--force-exclude` leaves out: not checked;
+    # `--fix -` writes it back as it came, so an editor's buffer is kept
+    stdin_left_out: bool = False
 
     @property
     def reads_stdin(self) -> bool:

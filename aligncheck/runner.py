@@ -68,6 +68,7 @@ def _run_check(plan: RunPlan) -> int:
     stdin = None  # read once when fixing: it is fixed, then checked again
     if (settings.fix or settings.diff) and plan.reads_stdin:
         stdin = sys.stdin.buffer.read()
+    left_out = sys.stdin.buffer.read() if plan.stdin_left_out else None  # read, not checked
     report = check_plan(plan, stream(stdin))
     if settings.diff:
         from aligncheck.fixing import show_fixes
@@ -78,6 +79,8 @@ def _run_check(plan: RunPlan) -> int:
         from aligncheck.fixing import fix
 
         report, fixed_stdin = fix(plan, report, stdin)
+        if left_out is not None:
+            fixed_stdin = left_out  # written back as it came
     if settings.write_baseline is not None:
         from aligncheck import baseline
 

@@ -118,6 +118,13 @@ class FileFilter:
                 return True
         return False
 
+    def forced_out(self, path: str) -> bool:
+        """A file named on the command line (or as stdin's name) that `force_exclude` leaves
+        out: an exclude pattern or .gitignore covers it."""
+        return self.force_exclude and (
+            self.excluded(path) or (self.respect_gitignore and bool(gitignored([path])))
+        )
+
 
 def expand_paths(paths: Sequence[str], files: FileFilter | None = None) -> Iterator[Target]:
     """Expand directories to the files `files` includes (sorted, links not followed).
@@ -134,11 +141,8 @@ def expand_paths(paths: Sequence[str], files: FileFilter | None = None) -> Itera
         elif os.path.exists(path):
             if not os.path.isfile(path):
                 raise SourceError(f"{path}: not a regular file")
-            if files.force_exclude and (
-                files.excluded(path) or (files.respect_gitignore and gitignored([path]))
-            ):
-                continue
-            yield Target(path, explicit=True)
+            if not files.forced_out(path):
+                yield Target(path, explicit=True)
         else:
             raise SourceError(f"{path}: no such file or directory")
 

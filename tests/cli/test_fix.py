@@ -213,6 +213,30 @@ def test_fix_on_stdin_writes_the_text_to_stdout_and_the_report_to_stderr(
     assert list(tmp_path.iterdir()) == []  # nothing written anywhere
 
 
+@pytest.mark.parametrize(
+    ("mode", "stdout"),
+    [("--fix", "the text as it came"), ("--diff", ""), ("--format=text", "No findings")],
+)
+def test_stdin_named_as_a_file_force_exclude_leaves_out_is_not_checked(
+    tmp_path: Path, mode: str, stdout: str
+) -> None:
+    """As ruff does for an editor: the text is not checked, and `--fix` gives it back as it
+    came (an empty stdout would empty the editor's buffer)."""
+    before = b"from: a@example.com\ndsn: {notify: failure}\nenvelope: <b@example.com>\n"
+    (tmp_path / ".aligncheck.toml").write_text('exclude = ["generated/"]\n')
+    command = [sys.executable, "-m", "aligncheck", "check", "--offline", mode, "-"]
+    named = ["--stdin-filename", "generated/a.yaml"]
+    done = subprocess.run(
+        [*command, *named, "--force-exclude"], input=before, capture_output=True, cwd=tmp_path
+    )
+    expected = before if stdout == "the text as it came" else stdout.encode()
+    assert done.stdout.startswith(expected) and done.returncode == 0
+    assert b"AC4" not in done.stdout + done.stderr
+    plain = [sys.executable, "-m", "aligncheck", "check", "--offline", "-", *named]
+    checked = subprocess.run(plain, input=before, capture_output=True, cwd=tmp_path)
+    assert checked.returncode == 1 and b"AC403" in checked.stdout  # not forced out: checked
+
+
 def test_an_edit_that_would_break_or_change_the_file_is_dropped() -> None:
     """The read-back: every edit is tried, and one that makes the file unparsable or read
     otherwise than intended is dropped with the reason, the others kept."""
