@@ -279,3 +279,34 @@ def test_check_host_where_a_target_or_an_address_is_unusable(
     )
     outcome = check_host(Lookup(answers), client_ip(ip), "example.com", "b@example.com")
     assert (outcome.result, outcome.term) == (result, term)
+
+
+@pytest.mark.parametrize(
+    ("record", "ip", "result", "term"),
+    [
+        # RFC 7208 §4.6.1 and RFC 5234 §2.3: names in the grammar are case-insensitive
+        ("v=spf1 IP4:192.0.2.1 -ALL", "192.0.2.1", "pass", "IP4:192.0.2.1"),
+        ("v=spf1 IP4:192.0.2.1 -ALL", "192.0.2.2", "fail", "-ALL"),
+        # ... a modifier's too: REDIRECT is the redirect (pyspf reads it as an unknown
+        # modifier and gives neutral)
+        ("v=spf1 ip4:192.0.2.9 REDIRECT=inc1.example.net", "192.0.2.1", "pass", "ip4:192.0.2.1"),
+        # ... and the `r` transformer: %{D2R} is example.com reversed, `com.example` (pyspf
+        # does not reverse it); upper-case macros expand as their lower-case ones, URL-escaped
+        (
+            "v=spf1 exists:%{D2R}.list.example -all",
+            "192.0.2.1",
+            "pass",
+            "exists:%{D2R}.list.example",
+        ),
+        ("v=spf1 exists:%{d2}.list.example -all", "192.0.2.1", "fail", "-all"),
+    ],
+)
+def test_check_host_reads_the_grammar_s_names_in_any_case(
+    record: str, ip: str, result: str, term: str
+) -> None:
+    from aligncheck.spf.evaluate import client_ip
+
+    answers = table(record)
+    answers.answers[("com.example.list.example", "A")] = Answer("records", ("127.0.0.2",))
+    outcome = check_host(Lookup(answers), client_ip(ip), "example.com", "b@example.com")
+    assert (outcome.result, outcome.term) == (result, term)
