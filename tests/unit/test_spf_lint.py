@@ -299,6 +299,9 @@ def test_check_host_where_a_target_or_an_address_is_unusable(
             "exists:%{D2R}.list.example",
         ),
         ("v=spf1 exists:%{d2}.list.example -all", "192.0.2.1", "fail", "-all"),
+        # RFC 7208 §6: unknown modifiers are ignored "no matter where, or how often, they
+        # appear" (pyspf gives permerror for one written twice)
+        ("v=spf1 ?all foo=bar foo=baz", "192.0.2.1", "neutral", "?all"),
     ],
 )
 def test_check_host_reads_the_grammar_s_names_in_any_case(
