@@ -304,7 +304,7 @@ def test_check_host_where_a_target_or_an_address_is_unusable(
         ("v=spf1 ?all foo=bar foo=baz", "192.0.2.1", "neutral", "?all"),
     ],
 )
-def test_check_host_reads_the_grammar_s_names_in_any_case(
+def test_check_host_reads_names_in_any_case_and_passes_over_unknown_modifiers(
     record: str, ip: str, result: str, term: str
 ) -> None:
     from aligncheck.spf.evaluate import client_ip
