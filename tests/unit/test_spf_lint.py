@@ -313,3 +313,13 @@ def test_check_host_reads_names_in_any_case_and_passes_over_unknown_modifiers(
     answers.answers[("com.example.list.example", "A")] = Answer("records", ("127.0.0.2",))
     outcome = check_host(Lookup(answers), client_ip(ip), "example.com", "b@example.com")
     assert (outcome.result, outcome.term) == (result, term)
+
+
+def test_an_explanation_may_end_with_an_escaped_percent() -> None:
+    """`%%` is a percent sign wherever it stands (RFC 7208 §7.1); pyspf drops an `exp=`
+    text that ends with one and gives its default explanation."""
+    from aligncheck.spf.evaluate import client_ip
+
+    answers = table("v=spf1 -all exp=why.example.net", {"why.example.net": "%{i} is 100%%"})
+    outcome = check_host(Lookup(answers), client_ip("192.0.2.9"), "example.com", "b@example.com")
+    assert (outcome.result, outcome.explanation) == ("fail", "192.0.2.9 is 100%")
