@@ -266,24 +266,6 @@ def test_check_host_asks_what_it_misses() -> None:
         # an answer's records that are no address of the client's family are passed over
         ("v=spf1 a:odd.example -all", "192.0.2.1", "pass", "a:odd.example"),
         ("v=spf1 a:odd.example -all", "192.0.2.9", "fail", "-all"),
-    ],
-)
-def test_check_host_where_a_target_or_an_address_is_unusable(
-    record: str, ip: str, result: str, term: str
-) -> None:
-    from aligncheck.spf.evaluate import client_ip
-
-    answers = table(record)
-    answers.answers[("odd.example", "A")] = Answer(
-        "records", ("not-an-address", "2001:db8::1", "192.0.2.1")
-    )
-    outcome = check_host(Lookup(answers), client_ip(ip), "example.com", "b@example.com")
-    assert (outcome.result, outcome.term) == (result, term)
-
-
-@pytest.mark.parametrize(
-    ("record", "ip", "result", "term"),
-    [
         # RFC 7208 §4.6.1 and RFC 5234 §2.3: names in the grammar are case-insensitive
         ("v=spf1 IP4:192.0.2.1 -ALL", "192.0.2.1", "pass", "IP4:192.0.2.1"),
         ("v=spf1 IP4:192.0.2.1 -ALL", "192.0.2.2", "fail", "-ALL"),
@@ -304,12 +286,16 @@ def test_check_host_where_a_target_or_an_address_is_unusable(
         ("v=spf1 ?all foo=bar foo=baz", "192.0.2.1", "neutral", "?all"),
     ],
 )
-def test_check_host_reads_names_in_any_case_and_passes_over_unknown_modifiers(
+def test_check_host_details_the_suite_does_not_pin_down(
     record: str, ip: str, result: str, term: str
 ) -> None:
+    """Unusable targets and addresses, names in any case, unknown modifiers."""
     from aligncheck.spf.evaluate import client_ip
 
     answers = table(record)
+    answers.answers[("odd.example", "A")] = Answer(
+        "records", ("not-an-address", "2001:db8::1", "192.0.2.1")
+    )
     answers.answers[("com.example.list.example", "A")] = Answer("records", ("127.0.0.2",))
     outcome = check_host(Lookup(answers), client_ip(ip), "example.com", "b@example.com")
     assert (outcome.result, outcome.term) == (result, term)
