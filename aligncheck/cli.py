@@ -29,16 +29,17 @@ class UsageProblem(click.UsageError):
         self.see = see
 
 
-def _domain_argument(text: str, command: str) -> str:
-    """DOMAIN as given, unless it is written as a send file's path (a `.yaml`, `.yml` or
-    `.json` name, or a directory in it; a file named like a domain, as zone files are, is not
-    one): `aligncheck explain mail/x.yaml` means `check`, and would otherwise be refused as an
-    invalid name. (`spf` takes any name: one that is no valid domain gets `none`, spec §7.)"""
+def _explain_domain(text: str) -> str:
+    """`explain`'s DOMAIN as given, unless it is written as a send file's path (a `.yaml`,
+    `.yml` or `.json` name, or a directory in it; a file named like a domain, as zone files
+    are, is not one): `aligncheck explain mail/x.yaml` means `check`, and would otherwise be
+    refused as an invalid name. (`spf` takes any name: one that is no valid domain gets
+    `none`, spec §7.)"""
     if text.lower().endswith((".yaml", ".yml", ".json")) or "/" in text or "\\" in text:
         raise UsageProblem(
-            f"`{text}` looks like a file: `{command}` takes a domain (`aligncheck check "
-            f"{text}` checks a file)",
-            see=f"aligncheck {command} --help",
+            f"`{text}` looks like a file: `explain` takes a domain (`aligncheck check {text}` "
+            "checks a file)",
+            see="aligncheck explain --help",
         )
     return text
 
@@ -268,7 +269,7 @@ def explain(
     from aligncheck.addresses import AddressError, normalize_domain, parse_envelope
 
     try:
-        written = _domain_argument(domain, "explain").rsplit("@", 1)[-1]
+        written = _explain_domain(domain).rsplit("@", 1)[-1]
         author = normalize_domain(written.removesuffix("."))  # `example.com.` as `dig` takes it
         envelope_domain = parse_envelope(envelope).domain if envelope is not None else None
     except AddressError as exc:

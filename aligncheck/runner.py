@@ -298,12 +298,12 @@ def run_spf(
     local, _, sender_domain = sender.rpartition("@")
     with contextlib.suppress(AddressError):
         sender = f"{local}@{question_name(sender_domain)}" if sender else ""
-    given = domain or sender_domain or helo
+    checked = domain or sender_domain or helo
     refused = None
     try:
-        target = question_name(given)
+        target = question_name(checked)
     except AddressError as exc:
-        target, refused = given.rstrip("."), str(exc)
+        target, refused = checked.rstrip("."), str(exc)
     if not target:  # the command line gave one, but it holds no domain (`.`, `--sender @`)
         given = domain if domain is not None else sender
         raise AligncheckError(f"`{given}` names no domain to check")

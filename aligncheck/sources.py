@@ -327,9 +327,9 @@ def _holds_sends(document: Node | None, guessing: bool) -> bool:
 
 
 def _reads_as_send(node: Node) -> bool:
-    """Whether a mapping no marker only send files use makes a send reads as one: its keys
-    mostly send properties (`subject`, `text`, ...), and its `from` no path or URL (a
-    redirect's `from: /old`)."""
+    """Whether a mapping without a marker only send files use (`envelope`, `recipient`, ...)
+    reads as a send: its keys are mostly send properties (`subject`, `text`, ...) and its
+    `from` is no path or URL (a redirect's `from: /old`)."""
     if not isinstance(node, Map) or not _mostly_send_properties(node):
         return False
     written = node.entries.get("from")
