@@ -282,7 +282,10 @@ class _Walker:
         self.reaches.add(target.lower())
         child = self.node(target, path)
         if child.problem in ("no SPF record", "NXDOMAIN"):
-            self.issue("spf-include-broken", f"`{term}`: `{target}` has {child.problem}")
+            where = (
+                "does not exist (NXDOMAIN)" if child.problem == "NXDOMAIN" else "has no SPF record"
+            )
+            self.issue("spf-include-broken", f"`{term}`: `{target}` {where}")
         return child
 
     def issues(self, root: Node) -> list[Issue]:

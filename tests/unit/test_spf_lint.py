@@ -219,6 +219,26 @@ def test_the_void_lookups_are_named() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        (
+            "v=spf1 include:gone.example.net -all",
+            "`include:gone.example.net`: `gone.example.net` does not exist (NXDOMAIN)",
+        ),
+        (
+            "v=spf1 redirect=nospf.example.net",
+            "`redirect=nospf.example.net`: `nospf.example.net` has no SPF record",
+        ),
+    ],
+)
+def test_a_broken_include_says_what_its_target_lacks(record: str, message: str) -> None:
+    """It read "`gone.example.net` has NXDOMAIN"."""
+    tree = walk(Lookup(table(record)), "example.com")
+    [issue] = [i for i in tree.issues if i.kind == "spf-include-broken"]
+    assert issue.message == message
+
+
 def test_a_walk_asks_one_level_at_a_time() -> None:
     """The tree's next level is asked all at once."""
     answers = AnswerTable()
