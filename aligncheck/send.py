@@ -65,6 +65,7 @@ class Send:
     author: Author
     envelope: Envelope | None
     tracking_header: bool | None = None  # `x-smtpeter-trackbounces` inside `mime`
+    tracking_line: int | None = None  # that header's line within `mime` (0-based)
     dkim_signature: tuple[str, str] | None = None  # (s=, d=) of a DKIM-Signature in `mime`
 
     @property
@@ -200,14 +201,14 @@ def build_send(path: str, raw: RawSend) -> Send:
     mime = raw.properties.get("mime")
     if mime is not None and isinstance(mime.value, Scalar) and isinstance(mime.value.value, str):
         headers = tuple(header_fields(mime.value.value))
-    tracking = next(
+    tracking, tracking_line = next(
         (
-            value.strip().lower() == "true"
-            for name, value, _ in headers
+            (value.strip().lower() == "true", at)
+            for name, value, at in headers
             if name.lower() == "x-smtpeter-trackbounces"
             and value.strip().lower() in ("true", "false")
         ),
-        None,
+        (None, None),
     )
     signature = next(
         (value for name, value, _ in headers if name.lower() == "dkim-signature"), None
@@ -219,6 +220,7 @@ def build_send(path: str, raw: RawSend) -> Send:
         _author(raw, headers),
         _envelope(raw),
         tracking,
+        tracking_line,
         _signature_key(signature) if signature is not None else None,
     )
 

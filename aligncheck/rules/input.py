@@ -10,7 +10,7 @@ from aligncheck.addresses import VARIABLE, AddressError, parse_envelope
 from aligncheck.findings import Fix, Pos, Problem, Severity
 from aligncheck.nodes import Entry, Map, Node, Scalar, Seq, kind_name
 from aligncheck.rules.base import Rule
-from aligncheck.send import Send
+from aligncheck.send import Send, mail_from
 from aligncheck.settings import Settings
 from aligncheck.sources import Issue, IssueKind
 from aligncheck.spelling import nearest
@@ -70,8 +70,10 @@ RULES = [
         "Properties that contradict each other.",
         "`recipient` with `recipients`; `mime` with properties SMTPeter only uses to build a "
         "message (`from`, `subject`, `text`, `html`, `to`, `cc`, `template`), which it then "
-        "ignores; `envelope` with an explicit `trackbounces: true` (an envelope tells SMTPeter "
-        "not to track bounces).",
+        "ignores; `envelope` with bounce tracking explicitly on (`trackbounces: true`, or an "
+        "`X-SMTPeter-TrackBounces: true` header in `mime`, which overrides the property): "
+        "SMTPeter then sends from its own bounce address under the sender domain's bounce "
+        "host, and the envelope is not the MAIL FROM.",
         failing="envelope: bounces@example.com\nfrom: info@example.com\ntrackbounces: true\n",
         passing="envelope: bounces@example.com\nfrom: info@example.com\n",
     ),
@@ -233,7 +235,7 @@ def check(send: Send, settings: Settings) -> Iterator[Problem]:
     dsn = send.value("dsn")
     if isinstance(dsn, Map):
         yield from _types_and_names(dsn.entries, DSN_PROPERTIES, "`dsn`")
-    yield from _conflicts(send)
+    yield from _conflicts(send, settings)
     yield from _recipients(send)
 
 
@@ -277,7 +279,7 @@ def variant_of(key: str, known: Mapping[str, object]) -> str | None:
     return min(same, key=lambda name: sum(a != b for a, b in zip(name, letters, strict=False)))
 
 
-def _conflicts(send: Send) -> Iterator[Problem]:
+def _conflicts(send: Send, settings: Settings) -> Iterator[Problem]:
     props = send.raw.properties
     if "recipient" in props and "recipients" in props:
         yield Problem(
@@ -293,13 +295,34 @@ def _conflicts(send: Send) -> Iterator[Problem]:
                     props[key].key_pos,
                     f"`{key}` is ignored: with `mime`, SMTPeter sends the MIME message as it is",
                 )
-    if "envelope" in props and send.boolean("trackbounces") is True:
-        yield Problem(
-            "AC104",
-            props["trackbounces"].key_pos,
-            "`trackbounces: true` beside `envelope`: an envelope tells SMTPeter not to track "
-            "bounces, so aligncheck judges the envelope as the MAIL FROM",
+    if "envelope" in props and send.tracking is True:
+        yield _tracking_beside_envelope(send, settings)
+
+
+def _tracking_beside_envelope(send: Send, settings: Settings) -> Problem:
+    """Bounce tracking explicitly on beside an envelope: SMTPeter then keeps its own bounce
+    address, so the MAIL FROM is the profile's bounce host, not the envelope (spec §7)."""
+    profile = settings.profile(send.author_domain)
+    taken = mail_from(send, profile.bounce_host if profile else None)
+    if taken.kind == "bounce-host":
+        then = (
+            f"SMTPeter's bounce address under `{taken.domain}` is the MAIL FROM, not the envelope"
         )
+    else:
+        then = (
+            "the MAIL FROM is SMTPeter's bounce address, whose host no sender-domain profile "
+            "names, so the SPF leg is not judged"
+        )
+    mime = send.value("mime")
+    if send.tracking_header is True and isinstance(mime, Scalar):
+        said = "the `X-SMTPeter-TrackBounces: true` header in `mime`"
+        pos = mime.line_pos(send.tracking_line or 0)
+    else:
+        said = "`trackbounces: true`"
+        pos = send.properties["trackbounces"].key_pos
+    return Problem(
+        "AC104", pos, f"{said} beside `envelope` keeps bounce tracking on: {then} (drop one)"
+    )
 
 
 def _recipients(send: Send) -> Iterator[Problem]:

@@ -72,3 +72,42 @@ def test_ac303_names_what_dmarc_rests_on() -> None:
     assert "its profile signs with d=example.com, selectors zero, one" in finding.message
     [finding] = check_send(send, Settings(offline=True))
     assert "no DKIM key is known for `example.com`" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("send", "settings", "said"),
+    [
+        (
+            {"from": "a@example.com", "envelope": "b@mail.example.com", "trackbounces": True},
+            PROFILE,
+            "`trackbounces: true` beside `envelope` keeps bounce tracking on: SMTPeter's bounce "
+            "address under `bounces.example.com` is the MAIL FROM, not the envelope (drop one)",
+        ),
+        (
+            {"from": "a@example.org", "envelope": "b@mail.example.org", "trackbounces": True},
+            PROFILE,
+            "`trackbounces: true` beside `envelope` keeps bounce tracking on: the MAIL FROM is "
+            "SMTPeter's bounce address, whose host no sender-domain profile names, so the SPF "
+            "leg is not judged (drop one)",
+        ),
+        (
+            {
+                "envelope": "b@mail.example.com",
+                "mime": "From: a@example.com\r\nX-SMTPeter-Trackbounces: true\r\n\r\nhi",
+            },
+            PROFILE,
+            "the `X-SMTPeter-TrackBounces: true` header in `mime` beside `envelope` keeps bounce "
+            "tracking on: SMTPeter's bounce address under `bounces.example.com` is the MAIL "
+            "FROM, not the envelope (drop one)",
+        ),
+    ],
+)
+def test_ac104_says_which_mail_from_tracking_beside_an_envelope_leaves(
+    send: dict[str, object], settings: Settings, said: str
+) -> None:
+    """It said "aligncheck judges the envelope as the MAIL FROM" while the run judged the
+    bounce host (spec §7), and the header in `mime` was no AC104 at all."""
+    from aligncheck import check_send
+
+    offline = Settings(offline=True, sender_domains=settings.sender_domains)
+    assert [f.message for f in check_send(send, offline) if f.rule == "AC104"] == [said]

@@ -37,6 +37,14 @@ CASES = [
         "envelope: b@example.com\nmime: 'From: a@example.com\n\n  x'\n",
     ),
     (ENV + "trackbounces: true\n", [("AC104", 3, 1)], ENV),
+    # the header in `mime` overrides the property: at the header's line
+    (
+        "envelope: b@example.com\nmime: |\n  From: a@example.com\n"
+        "  X-SMTPeter-TrackBounces: true\n\n  hi\n",
+        [("AC104", 4, 3)],
+        "envelope: b@example.com\ntrackbounces: true\nmime: |\n  From: a@example.com\n"
+        "  X-SMTPeter-TrackBounces: false\n\n  hi\n",
+    ),
     # AC105 recipient-invalid
     (
         ENV + "recipient: Jane <j@example.org>\n",
