@@ -241,7 +241,7 @@ def _aligned(
 ) -> Iterator[Problem]:
     from aligncheck.resolver import Failure
     from aligncheck.rules.outcome import carried_by
-    from aligncheck.rules.policy import alignments
+    from aligncheck.rules.policy import alignments, per_model
 
     found = alignments(run, author, domain, tag="adkim")
     if isinstance(found, Failure):
@@ -251,7 +251,7 @@ def _aligned(
         return
     enforcing = [d.model for d, _ in misaligned if d.effective in ("quarantine", "reject")]
     carried = carried_by(send, run, enforcing, "SPF") if enforcing else None
-    reasons = "; ".join(f"{d.model}: {a.why_not}" for d, a in misaligned)
+    reasons = per_model((str(a.why_not), d.model) for d, a in misaligned)
     yield Problem(
         "AC805",
         pos,

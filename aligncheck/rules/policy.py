@@ -4,7 +4,7 @@ waits on the network."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -571,6 +571,15 @@ class Verdict:
         return self.alignment.why_not
 
 
+def per_model(reasons: Iterable[tuple[str, str]]) -> str:
+    """(reason, model) pairs as a message says them: the models that share a reason named
+    together (`rfc7489 and rfc9989: ...`), in the order first met."""
+    grouped: dict[str, list[str]] = {}
+    for reason, model in reasons:
+        grouped.setdefault(reason, []).append(model)
+    return "; ".join(f"{' and '.join(models)}: {reason}" for reason, models in grouped.items())
+
+
 def _misaligned(
     pos: Pos, domain: str, author: str, verdicts: list[Verdict], what: str = "envelope domain"
 ) -> Iterator[Problem]:
@@ -581,16 +590,15 @@ def _misaligned(
         Severity.ERROR if v.discovery.effective in _BLOCKING else Severity.WARNING
         for v in misaligned
     )
-    grouped: dict[str, list[str]] = {}
-    for v in misaligned:
-        d = v.discovery
-        reason = (
+    reasons = per_model(
+        (
             f"{v.why_not}, "
-            + (f"policy {d.effective}" if d.effective else "no policy applies")
-            + (f" ({dmarc_name(d.policy_domain)})" if d.policy_domain else "")
+            + (f"policy {v.discovery.effective}" if v.discovery.effective else "no policy applies")
+            + (f" ({dmarc_name(v.discovery.policy_domain)})" if v.discovery.policy_domain else ""),
+            v.discovery.model,
         )
-        grouped.setdefault(reason, []).append(d.model)
-    reasons = "; ".join(f"{' and '.join(models)}: {reason}" for reason, models in grouped.items())
+        for v in misaligned
+    )
     yield Problem(
         "AC301",
         pos,

@@ -111,6 +111,21 @@ def test_d_is_judged_under_adkim(
     assert found(findings) == expected
 
 
+def test_the_models_that_misalign_d_alike_are_named_together(
+    server: NsdServer, tmp_path: Path
+) -> None:
+    """As AC301 says them: the message repeated one reason for each model."""
+    text = "from: a@strict.example\nenvelope: b@strict.example\n"
+    findings = lint(
+        server, tmp_path, text, profile("strict.example", "zero", signing="mail.strict.example")
+    )
+    [finding] = findings
+    assert finding.message.endswith(
+        "not aligned with author domain `strict.example`: rfc7489 and rfc9989: adkim=s (strict) "
+        "needs `strict.example` exactly"
+    )
+
+
 SIGNED = (
     "from: a@brand.example\n"
     "envelope: b@brand.example\n"
