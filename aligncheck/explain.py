@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from aligncheck.dmarc.alignment import Alignment, OrgDomainOf, align, org_domain_finder
 from aligncheck.dmarc.discovery import Discovery, discover
 from aligncheck.resolver import AnswerTable, Failure, snapshot
+from aligncheck.resolver.answers import no_record_text
 from aligncheck.settings import Settings, models_in_force
 
 if TYPE_CHECKING:
@@ -211,7 +212,7 @@ def outcome_section(send: DnsSend, settings: Settings, answers: AnswerTable) -> 
     models = models_in_force(settings.model)
     run = DnsRun(answers, models, settings)
     keys = [
-        {"key": key_name(s, d), "state": key_state(run, s, d), "record": _record(answers, s, d)}
+        {"key": key_name(s, d), "state": key_state(run, s, d), **_record(answers, s, d)}
         for s, d in send.dkim_keys
     ]
     return {
@@ -227,13 +228,16 @@ def outcome_section(send: DnsSend, settings: Settings, answers: AnswerTable) -> 
     }
 
 
-def _record(answers: AnswerTable, selector: str, domain: str) -> str | None:
+def _record(answers: AnswerTable, selector: str, domain: str) -> dict[str, str | None]:
+    """The key name's TXT records (each cut to 70 characters) and what DNS answered: `records`,
+    `nxdomain`, `nodata` or `failure` (None when it was not asked)."""
     from aligncheck.rules.dkim import key_name
 
     answer = answers.answer(key_name(selector, domain), "TXT")
     if answer is None or answer.kind != "records":
-        return None if answer is None else answer.kind
-    return " | ".join(text if len(text) <= 70 else text[:67] + "..." for text in answer.records)
+        return {"record": None, "answer": None if answer is None else answer.kind}
+    shown = " | ".join(text if len(text) <= 70 else text[:67] + "..." for text in answer.records)
+    return {"record": shown, "answer": answer.kind}
 
 
 def outcome_lines(section: dict[str, Any]) -> list[str]:
@@ -241,7 +245,8 @@ def outcome_lines(section: dict[str, Any]) -> list[str]:
     if section["dkim"]:
         lines.append("\n[dkim]")
         for key in section["dkim"]:
-            lines.append(f"  {key['key']}: {key['state']} ({key['record']})")
+            shown = key["record"] or no_record_text(key["answer"])
+            lines.append(f"  {key['key']}: {key['state']} ({shown})")
     lines.append("\n[outcome]")
     for model, found in section["outcome"].items():
         lines.append(f"  {model}: {found['outcome']}")

@@ -9,6 +9,7 @@ from html import escape
 from typing import Any
 
 from aligncheck.audit.data import OUTCOMES, Document, effective, per_model, plural, shortened
+from aligncheck.resolver.answers import no_record_text
 from aligncheck.spf.lint import count_text
 
 COLORS = {
@@ -253,7 +254,7 @@ def _domain(number: int, domain: Document) -> list[str]:
                 e(k["key"]),
                 e(k["state"]),
                 _per_model(k["aligned"]),
-                _code(shortened(k["record"]) or k.get("answer")),
+                _code(shortened(k["record"]) or no_record_text(k.get("answer"))),
             ]
             for k in domain["dkim"]
         ]

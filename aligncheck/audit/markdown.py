@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from aligncheck.audit.data import OUTCOMES, Document, effective, per_model, plural, shortened
+from aligncheck.resolver.answers import no_record_text
 from aligncheck.spf.lint import count_text
 
 FIX_FIRST_SHOWN = 10
@@ -138,7 +139,7 @@ def _domain(domain: Document) -> list[str]:
                     k["key"],
                     k["state"],
                     _Raw(_per_model(k["aligned"])),
-                    shortened(k["record"]) or k.get("answer"),
+                    shortened(k["record"]) or no_record_text(k.get("answer")),
                 )
                 for k in domain["dkim"]
             ],

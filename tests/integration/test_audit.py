@@ -233,3 +233,22 @@ def test_hostile_values_stay_text_in_markdown(
             tables.append([])
     for table in filter(None, tables):  # a `|` in a value cannot add a cell
         assert len({row.replace("\\|", "").count("|") for row in table}) == 1, table
+
+
+def test_a_missing_dkim_key_reads_as_dns_answered(
+    nsd: NsdServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The Record cell read `nxdomain`, the answer's internal name."""
+    nsd.serve({".": ['_dmarc.brand.example. TXT "v=DMARC1; p=reject"']})
+    (tmp_path / ".aligncheck.toml").write_text(
+        '[sender-domains."brand.example"]\ndkim-selectors = ["gone"]\n'
+    )
+    path = tmp_path / "send.yaml"
+    path.write_text("from: a@brand.example\nenvelope: b@brand.example\n")
+    dns = ["--nameserver", nsd.address, "--no-cache", str(path)]
+    _, out, _ = audit(capsys, "--format", "markdown", *dns)
+    assert "| gone.\\_domainkey.brand.example | fail | yes | NXDOMAIN |" in out
+    _, out, _ = audit(capsys, "--format", "json", *dns)
+    [domain] = [d for d in json.loads(out)["domains"] if d["domain"] == "brand.example"]
+    [key] = domain["dkim"]
+    assert (key["record"], key["answer"]) == (None, "nxdomain")

@@ -212,6 +212,8 @@ def test_explain_ends_with_the_dkim_keys_and_the_outcome(
     document = json.loads(out)
     assert document["dkim"][0]["key"] == "zero._domainkey.example.com"
     assert document["dkim"][0]["state"] == "pass"
+    assert document["dkim"][0]["answer"] == "records"
+    assert document["dkim"][0]["record"].startswith("v=DKIM1; p=")
     assert {m: o["outcome"] for m, o in document["outcome"].items()} == {
         "rfc7489": "pass (DKIM)",
         "rfc9989": "pass (DKIM)",
@@ -247,3 +249,15 @@ def test_explain_asks_each_question_once(server: NsdServer) -> None:
     assert asked and max(asked.values()) == 1  # DMARC, SPF and DKIM sections share answers
     assert ("zero._domainkey.example.com", "TXT") in asked
     assert ("mail.example.com", "TXT") in asked
+
+
+def test_a_missing_dkim_key_says_what_dns_answered(
+    server: NsdServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The text read `fail (nxdomain)` and the JSON gave `nxdomain` as the key's record."""
+    args = ["example.com", "--envelope", "b@example.com", "--isolated", "--dkim-selector", "nokey"]
+    _, out = explain(server, capsys, *args)
+    assert "  nokey._domainkey.example.com: fail (NXDOMAIN)\n" in out
+    _, out = explain(server, capsys, *args, "--format", "json")
+    [key] = json.loads(out)["dkim"]
+    assert (key["state"], key["record"], key["answer"]) == ("fail", None, "nxdomain")
