@@ -75,6 +75,17 @@ class Send:
             return self.tracking_header
         return self.boolean("trackbounces")
 
+    def tracking_written(self) -> tuple[str, Pos | None]:
+        """What set bounce tracking, as a message quotes it, and the line to point at when
+        it is the `X-SMTPeter-TrackBounces` header in `mime` (None for the property, whose
+        key or value the rule points at)."""
+        value = "true" if self.tracking else "false"
+        mime = self.value("mime")
+        if self.tracking_header is not None and isinstance(mime, Scalar):
+            header = f"the `X-SMTPeter-TrackBounces: {value}` header in `mime`"
+            return header, mime.line_pos(self.tracking_line or 0)
+        return f"`trackbounces: {value}`", None
+
     @property
     def line(self) -> int:
         """The line the send's own mapping starts at."""

@@ -38,7 +38,8 @@ RULES = [
         "AC303",
         "null-reverse-path",
         Severity.WARNING,
-        "`trackbounces: false` without `envelope` sends with `MAIL FROM:<>`.",
+        "`trackbounces: false` (or an `X-SMTPeter-TrackBounces: false` header in `mime`, which "
+        "overrides the property) without `envelope` sends with `MAIL FROM:<>`.",
         "With a null reverse-path SPF checks the HELO name, which can never align with your "
         "From domain: DMARC then rests on DKIM alone, and no bounce reaches you.",
         failing="from: info@example.com\ntrackbounces: false\n",
@@ -64,15 +65,13 @@ def check(send: Send, settings: Settings) -> Iterator[Problem]:
             f"{envelope.unresolved}: it is known only at send time, so alignment and "
             "deliverability are not checked",
         )
-    trackbounces = send.properties.get("trackbounces")
-    if "envelope" not in send.properties and send.boolean("trackbounces") is False:
-        assert trackbounces is not None
+    if "envelope" not in send.properties and send.tracking is False:
+        said, header = send.tracking_written()
         yield Problem(
             "AC303",
-            trackbounces.value.pos,
-            "`trackbounces: false` without `envelope` sends with MAIL FROM:<>: SPF cannot "
-            f"align and DMARC rests on DKIM alone ({_dkim_state(send, settings)}); no bounce "
-            "reaches you",
+            header or send.properties["trackbounces"].value.pos,
+            f"{said} without `envelope` sends with MAIL FROM:<>: SPF cannot align and DMARC "
+            f"rests on DKIM alone ({_dkim_state(send, settings)}); no bounce reaches you",
         )
 
 

@@ -313,13 +313,8 @@ def _tracking_beside_envelope(send: Send, settings: Settings) -> Problem:
             "the MAIL FROM is SMTPeter's bounce address, whose host no sender-domain profile "
             "names, so the SPF leg is not judged"
         )
-    mime = send.value("mime")
-    if send.tracking_header is True and isinstance(mime, Scalar):
-        said = "the `X-SMTPeter-TrackBounces: true` header in `mime`"
-        pos = mime.line_pos(send.tracking_line or 0)
-    else:
-        said = "`trackbounces: true`"
-        pos = send.properties["trackbounces"].key_pos
+    said, header = send.tracking_written()
+    pos = header or send.properties["trackbounces"].key_pos
     return Problem(
         "AC104", pos, f"{said} beside `envelope` keeps bounce tracking on: {then} (drop one)"
     )

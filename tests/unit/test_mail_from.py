@@ -111,3 +111,15 @@ def test_ac104_says_which_mail_from_tracking_beside_an_envelope_leaves(
 
     offline = Settings(offline=True, sender_domains=settings.sender_domains)
     assert [f.message for f in check_send(send, offline) if f.rule == "AC104"] == [said]
+
+
+def test_ac303_quotes_the_header_that_leaves_the_null_path() -> None:
+    from aligncheck import check_send
+
+    send = {"mime": "From: a@example.com\r\nX-SMTPeter-TrackBounces: false\r\n\r\nhi"}
+    [finding] = check_send(send, Settings(offline=True))
+    assert finding.rule == "AC303"
+    assert finding.message.startswith(
+        "the `X-SMTPeter-TrackBounces: false` header in `mime` without `envelope` sends with "
+        "MAIL FROM:<>"
+    )

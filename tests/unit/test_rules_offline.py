@@ -197,6 +197,12 @@ CASES = [
         [("AC303", 2, 15)],
         "from: a@x.com\nenvelope: b@x.com\ntrackbounces: false\n",
     ),
+    # the header in `mime` overrides the property, both ways: at the header's line
+    (
+        "mime: |\n  From: a@x.com\n  X-SMTPeter-TrackBounces: false\n\n  hi\n",
+        [("AC303", 3, 3)],
+        "trackbounces: false\nmime: |\n  From: a@x.com\n  X-SMTPeter-TrackBounces: true\n\n  hi\n",
+    ),
     # AC400 .. AC407 (the DSN table of the core issue)
     (ENV + "dsn:\n  notify: NEVER,FAILURE\n", [("AC400", 4, 11)], ENV + "dsn:\n  notify: NEVER\n"),
     (ENV + "dsn:\n  notify: BOUNCE\n", [("AC400", 4, 11)], ENV + "dsn:\n  notify: FAILURE\n"),
