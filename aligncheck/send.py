@@ -57,6 +57,15 @@ class Envelope:
         return None if self.mailbox is None else self.mailbox.domain
 
 
+# SMTPeter's boolean options a header in `mime` overrides: name -> how its header is spelt
+HEADER_OPTIONS = {
+    "trackbounces": "TrackBounces",
+    "trackclicks": "TrackClicks",
+    "trackopens": "TrackOpens",
+    "inlinecss": "InlineCSS",
+}
+
+
 @dataclass(frozen=True)
 class Send:
     path: str
@@ -64,27 +73,33 @@ class Send:
     raw: RawSend
     author: Author
     envelope: Envelope | None
-    tracking_header: bool | None = None  # `x-smtpeter-trackbounces` inside `mime`
-    tracking_line: int | None = None  # that header's line within `mime` (0-based)
+    # `X-SMTPeter-<option>: true|false` headers in `mime`: (option, value, 0-based line)
+    header_options: tuple[tuple[str, bool, int], ...] = ()
     dkim_signature: tuple[str, str] | None = None  # (s=, d=) of a DKIM-Signature in `mime`
 
     @property
     def tracking(self) -> bool | None:
         """Bounce tracking as written: the `mime` header overrides the property (SMTPeter)."""
-        if self.tracking_header is not None:
-            return self.tracking_header
-        return self.boolean("trackbounces")
+        return self.option("trackbounces")
 
-    def tracking_written(self) -> tuple[str, Pos | None]:
-        """What set bounce tracking, as a message quotes it, and the line to point at when
-        it is the `X-SMTPeter-TrackBounces` header in `mime` (None for the property, whose
-        key or value the rule points at)."""
-        value = "true" if self.tracking else "false"
+    def option(self, name: str) -> bool | None:
+        """A boolean SMTPeter option as it takes effect: an `X-SMTPeter-<name>` header in
+        `mime` overrides the property (SMTPeter's SMTP headers page)."""
+        for option, value, _ in self.header_options:
+            if option == name:
+                return value
+        return self.boolean(name)
+
+    def option_written(self, name: str) -> tuple[str, Pos | None]:
+        """What set an option, as a message quotes it, and the line to point at when it is
+        the header in `mime` (None for the property, whose key or value the rule points at)."""
+        value = "true" if self.option(name) else "false"
         mime = self.value("mime")
-        if self.tracking_header is not None and isinstance(mime, Scalar):
-            header = f"the `X-SMTPeter-TrackBounces: {value}` header in `mime`"
-            return header, mime.line_pos(self.tracking_line or 0)
-        return f"`trackbounces: {value}`", None
+        for option, _, at in self.header_options:
+            if option == name and isinstance(mime, Scalar):
+                header = f"X-SMTPeter-{HEADER_OPTIONS[name]}"
+                return f"the `{header}: {value}` header in `mime`", mime.line_pos(at)
+        return f"`{name}: {value}`", None
 
     @property
     def line(self) -> int:
@@ -193,7 +208,7 @@ def signature_breaks(send: Send) -> bool:
     """A DKIM-Signature in `mime` while SMTPeter may rewrite the message (not every one of
     its rewriting options explicitly false)."""
     return send.dkim_signature is not None and any(
-        send.boolean(name) is not False for name in REWRITES
+        send.option(name) is not False for name in REWRITES
     )
 
 
@@ -212,15 +227,12 @@ def build_send(path: str, raw: RawSend) -> Send:
     mime = raw.properties.get("mime")
     if mime is not None and isinstance(mime.value, Scalar) and isinstance(mime.value.value, str):
         headers = tuple(header_fields(mime.value.value))
-    tracking, tracking_line = next(
-        (
-            (value.strip().lower() == "true", at)
-            for name, value, at in headers
-            if name.lower() == "x-smtpeter-trackbounces"
-            and value.strip().lower() in ("true", "false")
-        ),
-        (None, None),
-    )
+    options: dict[str, tuple[str, bool, int]] = {}
+    for name, value, at in headers:
+        prefix, _, option = name.lower().partition("x-smtpeter-")
+        said = value.strip().lower()
+        if not prefix and option in HEADER_OPTIONS and said in ("true", "false"):
+            options.setdefault(option, (option, said == "true", at))  # the first one counts
     signature = next(
         (value for name, value, _ in headers if name.lower() == "dkim-signature"), None
     )
@@ -230,8 +242,7 @@ def build_send(path: str, raw: RawSend) -> Send:
         raw,
         _author(raw, headers),
         _envelope(raw),
-        tracking,
-        tracking_line,
+        tuple(options.values()),
         _signature_key(signature) if signature is not None else None,
     )
 

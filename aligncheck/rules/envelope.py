@@ -66,7 +66,7 @@ def check(send: Send, settings: Settings) -> Iterator[Problem]:
             "deliverability are not checked",
         )
     if "envelope" not in send.properties and send.tracking is False:
-        said, header = send.tracking_written()
+        said, header = send.option_written("trackbounces")
         yield Problem(
             "AC303",
             header or send.properties["trackbounces"].value.pos,

@@ -313,7 +313,7 @@ def _tracking_beside_envelope(send: Send, settings: Settings) -> Problem:
             "the MAIL FROM is SMTPeter's bounce address, whose host no sender-domain profile "
             "names, so the SPF leg is not judged"
         )
-    said, header = send.tracking_written()
+    said, header = send.option_written("trackbounces")
     pos = header or send.properties["trackbounces"].key_pos
     return Problem(
         "AC104", pos, f"{said} beside `envelope` keeps bounce tracking on: {then} (drop one)"

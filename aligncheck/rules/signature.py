@@ -24,7 +24,9 @@ RULES = [
         "`mime` holds a DKIM-Signature that SMTPeter's rewriting will break.",
         "SMTPeter rewrites links (`trackclicks`), adds a tracking pixel (`trackopens`) and "
         "inlines CSS (`inlinecss`) unless each is explicitly `false`: any of these changes the "
-        "signed body, and the signature no longer verifies.",
+        "signed body, and the signature no longer verifies. An `X-SMTPeter-TrackClicks`, "
+        "`-TrackOpens` or `-InlineCSS` header in `mime` overrides its property, as SMTPeter "
+        "reads it.",
         failing=_MIME,
         passing=_MIME + "trackclicks: false\ntrackopens: false\ninlinecss: false\n",
     ),
@@ -33,7 +35,7 @@ RULES = [
 
 def check(send: Send, settings: Settings) -> Iterator[Problem]:
     if signature_breaks(send):
-        left_on = [name for name in REWRITES if send.boolean(name) is not False]
+        left_on = [name for name in REWRITES if send.option(name) is not False]
         mime = send.properties["mime"]
         yield Problem(
             "AC806",

@@ -150,3 +150,18 @@ def test_ac806_offline(tmp_path: Path) -> None:
     findings = lint_text(tmp_path, text + "trackclicks: false\n")
     assert [(f.rule, f.line) for f in findings] == [("AC806", 2)]  # the `mime` value
     assert "`trackopens`, `inlinecss` are not `false`" in findings[0].message
+
+
+def test_ac806_reads_the_options_headers_in_mime_over_the_properties(tmp_path: Path) -> None:
+    """SMTPeter takes `X-SMTPeter-TrackClicks` (and the others) in `mime` over the property:
+    headers all `false` left AC806 firing, a header `true` over a property `false` left it
+    silent."""
+    text = SIGNED.replace("from: a@brand.example\n", "", 1)
+    headers = "  X-SMTPeter-TrackClicks: false\n  x-smtpeter-trackopens: FALSE\n"
+    quiet = text.replace("  From:", headers + "  X-SMTPeter-InlineCSS: false\n  From:", 1)
+    assert lint_text(tmp_path, quiet) == []
+    overridden = text.replace("  From:", "  X-SMTPeter-TrackOpens: true\n  From:", 1)
+    properties = "trackclicks: false\ntrackopens: false\ninlinecss: false\n"
+    [finding] = lint_text(tmp_path, overridden + properties)
+    assert finding.rule == "AC806"
+    assert "`trackopens` is not `false`" in finding.message
