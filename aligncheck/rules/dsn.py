@@ -178,11 +178,13 @@ def _notify(node: Scalar) -> Iterator[Problem]:
     assert isinstance(node.value, str)
     parsed = parse_notify(node.value)
     if parsed.error is not None:
+        said = (
+            f"notify `{node.value}` is invalid ({parsed.error})"
+            if node.value.strip()
+            else "notify is empty"
+        )
         yield Problem(
-            "AC400",
-            node.pos,
-            f"notify `{node.value}` is invalid ({parsed.error}): use NEVER, or a comma list "
-            "of SUCCESS, FAILURE, DELAY",
+            "AC400", node.pos, f"{said}: use NEVER, or a comma list of SUCCESS, FAILURE, DELAY"
         )
         return
     if parsed.flaws:
@@ -205,7 +207,8 @@ def _ret(node: Scalar) -> Iterator[Problem]:
     assert isinstance(node.value, str)
     value = node.value.strip().upper()
     if value not in RET_VALUES:
-        yield Problem("AC401", node.pos, f"ret `{node.value}` is invalid: use FULL or HDRS")
+        said = f"ret `{node.value}` is invalid" if value else "ret is empty"
+        yield Problem("AC401", node.pos, f"{said}: use FULL or HDRS")
         return
     if value != node.value:
         yield Problem(

@@ -271,6 +271,25 @@ def test_rule_fires_at_location_and_corrected_input_is_quiet(
 
 
 @pytest.mark.parametrize(
+    ("dsn", "message"),
+    [
+        ("notify: ''", "notify is empty: use NEVER, or a comma list of SUCCESS, FAILURE, DELAY"),
+        (
+            "notify: 'FAILURE,'",
+            "notify `FAILURE,` is invalid (empty item in the comma list): use NEVER, or a comma "
+            "list of SUCCESS, FAILURE, DELAY",
+        ),
+        ("ret: ' '", "ret is empty: use FULL or HDRS"),
+        ("ret: HEADERS", "ret `HEADERS` is invalid: use FULL or HDRS"),
+    ],
+)
+def test_an_empty_dsn_value_is_called_empty(tmp_path: Path, dsn: str, message: str) -> None:
+    """`notify `` is invalid (empty item in the comma list)` quoted nothing."""
+    [finding] = lint_text(tmp_path, ENV + f"dsn: {{{dsn}}}\n")
+    assert finding.message == message
+
+
+@pytest.mark.parametrize(
     ("notify", "infos"),
     [("SUCCESS,FAILURE", ["AC404"]), ("NEVER", []), ("DELAY", []), ("FAILURE", [])],
 )
