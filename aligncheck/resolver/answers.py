@@ -17,12 +17,12 @@ Question = tuple[str, str]  # (name in presentation form without the trailing do
 MAX_TTL = 86_400.0  # no answer is kept longer than a day, whatever its TTL says
 
 
-def no_record_text(kind: str | None) -> str:
-    """How a report says an answer that holds no record of the type asked (`kind` None:
-    the question was not asked)."""
+def no_record_text(kind: str | None, rdtype: str = "TXT") -> str:
+    """How a report says an answer of this kind that holds no record of the type asked
+    (`kind` None: the question was not asked)."""
     return {
         "nxdomain": "NXDOMAIN",
-        "nodata": "no TXT record",
+        "nodata": f"no {rdtype} record",
         "failure": "lookup failed",
     }.get(kind or "", "not asked")
 

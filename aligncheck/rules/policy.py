@@ -580,6 +580,15 @@ def per_model(reasons: Iterable[tuple[str, str]]) -> str:
     return "; ".join(f"{' and '.join(models)}: {reason}" for reason, models in grouped.items())
 
 
+def _why_misaligned(verdict: Verdict) -> str:
+    d = verdict.discovery
+    return (
+        f"{verdict.why_not}, "
+        + (f"policy {d.effective}" if d.effective else "no policy applies")
+        + (f" ({dmarc_name(d.policy_domain)})" if d.policy_domain else "")
+    )
+
+
 def _misaligned(
     pos: Pos, domain: str, author: str, verdicts: list[Verdict], what: str = "envelope domain"
 ) -> Iterator[Problem]:
@@ -590,15 +599,7 @@ def _misaligned(
         Severity.ERROR if v.discovery.effective in _BLOCKING else Severity.WARNING
         for v in misaligned
     )
-    reasons = per_model(
-        (
-            f"{v.why_not}, "
-            + (f"policy {v.discovery.effective}" if v.discovery.effective else "no policy applies")
-            + (f" ({dmarc_name(v.discovery.policy_domain)})" if v.discovery.policy_domain else ""),
-            v.discovery.model,
-        )
-        for v in misaligned
-    )
+    reasons = per_model((_why_misaligned(v), v.discovery.model) for v in misaligned)
     yield Problem(
         "AC301",
         pos,
