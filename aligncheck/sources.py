@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import fnmatch
 import os
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -226,6 +227,8 @@ def load(
     if os.path.basename(path) in LOCK_FILES and _left_out([], explicit, listed):
         return source
     if len(data) > limits.max_bytes:
+        if _guessing(explicit, listed) and not _head_names_sends(data):
+            return source  # some other large file (data, fixtures): left out like one read
         source.problems.append(
             Issue(
                 IssueKind.PARSE,
@@ -278,6 +281,20 @@ def load(
             )
         )
     return source
+
+
+# A key only send files use, quoted or not, at the start of a line or after `{`, `,`, `-`
+_SEND_KEY = re.compile(
+    rb"""(?:^|[\s{,\[-])["']?(?:envelope|recipients?|mime|sends|defaults)["']?\s*:""", re.M
+)
+HEAD_BYTES = 64 * 1024  # how much of a file over the size limit is looked at
+
+
+def _head_names_sends(data: bytes) -> bool:
+    """Whether the start of a file too large to read names a key only send files use: then
+    it is reported (AC100), else, where aligncheck guesses, left out as a file that is not
+    a send file would be."""
+    return _SEND_KEY.search(data[:HEAD_BYTES]) is not None
 
 
 def _left_out(documents: list[Node | None], explicit: bool, listed: bool) -> bool:

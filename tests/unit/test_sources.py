@@ -424,3 +424,31 @@ def test_a_merge_key_that_names_no_mapping_is_ac100(tmp_path: Path, value: str) 
     text = "- &base {from: a@x.com}\n- " + value
     [finding] = lint_text(tmp_path, text)
     assert (finding.rule, "takes a mapping" in finding.message) == ("AC100", True)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # some other large file: left out where aligncheck guesses, AC100 where named alone
+        ('{"features": [' + ", ".join(['{"type": "Point"}'] * 40) + "]}", [["AC100"], [], []]),
+        ("items:\n" + "  - name: x\n" * 50, [["AC100"], [], []]),
+        # a file that names send keys stays AC100 everywhere: it may be a send file
+        ('{"sends": [' + ", ".join(['{"from": "a@x.com"}'] * 40) + "]}", [["AC100"]] * 3),
+        ("- envelope: b@x.com\n" * 40, [["AC100"]] * 3),
+    ],
+)
+def test_a_file_over_the_size_limit_is_reported_only_where_it_may_be_a_send_file(
+    tmp_path: Path, text: str, expected: list[list[str]]
+) -> None:
+    """A large data file named by pre-commit was AC100 on every commit that touched it."""
+    assert len(text.encode()) > 500
+    found = []
+    for mode in ("explicit", "listed", "discovered"):
+        folder = tmp_path / mode
+        folder.mkdir()
+        path = folder / "big.json"
+        path.write_text(text, encoding="utf-8")
+        settings = Settings(offline=True, skip_non_send_files=mode == "listed", limits=Limits(500))
+        target = folder if mode == "discovered" else path
+        found.append(sorted(f.rule for f in check_paths([str(target)], settings).findings))
+    assert found == expected
