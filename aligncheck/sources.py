@@ -283,17 +283,20 @@ def load(
     return source
 
 
-# A key only send files use, quoted or not, at the start of a line or after `{`, `,`, `-`
+# A key that marks a send (`from` and `template` too: in doubt, report) or a `sends:` file,
+# quoted or not, at the start of a line or after `{`, `,`, `[`, `-`
 _SEND_KEY = re.compile(
-    rb"""(?:^|[\s{,\[-])["']?(?:envelope|recipients?|mime|sends|defaults)["']?\s*:""", re.M
+    rb"""(?:^|[\s{,\[-])["']?(?:%s)["']?\s*:"""
+    % "|".join(sorted(SEND_MARKERS | {"sends", "defaults"})).encode(),
+    re.M,
 )
 HEAD_BYTES = 64 * 1024  # how much of a file over the size limit is looked at
 
 
 def _head_names_sends(data: bytes) -> bool:
-    """Whether the start of a file too large to read names a key only send files use: then
-    it is reported (AC100), else, where aligncheck guesses, left out as a file that is not
-    a send file would be."""
+    """Whether the start of a file too large to read names a key a send file has: then it
+    is reported (AC100), else, where aligncheck guesses, left out as a file that is not a
+    send file would be."""
     return _SEND_KEY.search(data[:HEAD_BYTES]) is not None
 
 

@@ -435,6 +435,7 @@ def test_a_merge_key_that_names_no_mapping_is_ac100(tmp_path: Path, value: str) 
         # a file that names send keys stays AC100 everywhere: it may be a send file
         ('{"sends": [' + ", ".join(['{"from": "a@x.com"}'] * 40) + "]}", [["AC100"]] * 3),
         ("- envelope: b@x.com\n" * 40, [["AC100"]] * 3),
+        ("- from: a@x.com\n  text: hi\n" * 40, [["AC100"]] * 3),  # in doubt, reported
     ],
 )
 def test_a_file_over_the_size_limit_is_reported_only_where_it_may_be_a_send_file(
