@@ -164,6 +164,8 @@ def carried_by(send: DnsSend, run: DnsRun, models: list[str], other: str) -> str
     DMARC, for a message (`DMARC still passes through DKIM d=example.com, selector zero`)."""
     leg = spf_leg if other == "SPF" else dkim_leg
     legs = [leg(send, run, model) for model in models]
-    if legs and all(found.state == "pass" for found in legs):
-        return f"DMARC still passes through {legs[0].why}"
-    return None
+    if not legs or any(found.state != "pass" for found in legs):
+        return None
+    if other == "SPF":  # the leg's own reason reads `SPF passes for ...`
+        return f"DMARC still passes through SPF for `{send.mail_from.domain}`"
+    return f"DMARC still passes through {legs[0].why}"

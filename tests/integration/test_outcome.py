@@ -154,6 +154,45 @@ def test_outcomes(
             assert ("DMARC still passes through" in message) is (severity == "warning")
 
 
+@pytest.mark.parametrize(
+    ("template", "profile", "host", "carried"),
+    [
+        (
+            FOREIGN,
+            DKIM,
+            "192.0.2.10",
+            "DMARC still passes through DKIM d=reject.example, selector zero",
+        ),
+        (
+            ALIGNED,
+            DKIM,
+            "198.51.100.9",
+            "DMARC still passes through DKIM d=reject.example, selector zero",
+        ),
+        (
+            ALIGNED,
+            {"dkim-selectors": ["zero"], "dkim-domain": "esp.example"},
+            "192.0.2.10",
+            "DMARC still passes through SPF for `reject.example`",
+        ),
+    ],
+)
+def test_the_leg_that_carries_dmarc_is_named(
+    server: NsdServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    template: str,
+    profile: dict[str, Any],
+    host: str,
+    carried: str,
+) -> None:
+    """AC805 read "DMARC still passes through SPF passes for `...`"."""
+    _, _, [message] = run(
+        server, tmp_path, capsys, template.format(d="reject.example"), profile, host
+    )
+    assert message.endswith(carried)
+
+
 def test_sends_differing_only_in_their_dkim_leg_are_judged_apart(
     server: NsdServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
