@@ -443,7 +443,10 @@ def problems(
         if loop and issue.kind in ("spf-too-many-lookups", "spf-void-lookups"):
             continue  # a loop is AC705 alone: the walk stopped there
         code = KINDS[issue.kind]
-        found.append((code, issue.message, severity if code in POLICY_SEVERITY else None))
+        message = issue.message
+        if code == "AC700":  # say what it costs, as AC706 does
+            message += "; SPF gives `none`, so the SPF leg of DMARC fails"
+        found.append((code, message, severity if code in POLICY_SEVERITY else None))
     if tree.root.record is None:
         return found  # AC700-AC702 say why
     for host, outcome in outcomes:
