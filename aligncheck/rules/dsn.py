@@ -152,11 +152,12 @@ def check(send: Send, settings: Settings) -> Iterator[Problem]:
     if entry is None:
         return
     if "envelope" not in send.properties:
-        yield Problem(
-            "AC402",
-            entry.key_pos,
-            "`dsn` without `envelope`: SMTPeter keeps the bounces, so no DSN reaches you",
+        why = (
+            "MAIL FROM:<> gets no DSN at all (RFC 3461 §5.2)"
+            if send.tracking is False
+            else "SMTPeter keeps the bounces, so no DSN reaches you"
         )
+        yield Problem("AC402", entry.key_pos, f"`dsn` without `envelope`: {why}")
     dsn = entry.value
     if not isinstance(dsn, Map):
         return

@@ -84,4 +84,5 @@ def _dkim_state(send: Send, settings: Settings) -> str:
     if profile is None or not profile.dkim_selectors:
         return f"no DKIM key is known for `{send.author_domain}`: give its profile `dkim-selectors`"
     selectors = ", ".join(profile.dkim_selectors)
-    return f"its profile signs with d={profile.signing_domain}, selectors {selectors}"
+    plural = "s" if len(profile.dkim_selectors) > 1 else ""
+    return f"its profile signs with d={profile.signing_domain}, selector{plural} {selectors}"

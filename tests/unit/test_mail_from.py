@@ -72,6 +72,31 @@ def test_ac303_names_what_dmarc_rests_on() -> None:
     assert "its profile signs with d=example.com, selectors zero, one" in finding.message
     [finding] = check_send(send, Settings(offline=True))
     assert "no DKIM key is known for `example.com`" in finding.message
+    one = Settings(
+        offline=True,
+        sender_domains={"example.com": {"dkim-selectors": ["zero"]}},  # type: ignore[arg-type]
+    )
+    [finding] = check_send(send, one)
+    assert "its profile signs with d=example.com, selector zero)" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("send", "why"),
+    [
+        ({"from": "a@example.com"}, "SMTPeter keeps the bounces, so no DSN reaches you"),
+        ({"from": "a@example.com", "trackbounces": False}, "MAIL FROM:<> gets no DSN at all"),
+    ],
+)
+def test_ac402_says_why_no_dsn_comes(send: dict[str, object], why: str) -> None:
+    """Beside `trackbounces: false` it said SMTPeter keeps the bounces: it keeps none."""
+    from aligncheck import check_send
+
+    [finding] = [
+        f
+        for f in check_send({**send, "dsn": {"notify": "FAILURE"}}, Settings(offline=True))
+        if f.rule == "AC402"
+    ]
+    assert why in finding.message
 
 
 @pytest.mark.parametrize(
