@@ -252,6 +252,10 @@ def parse_from(value: str) -> Mailbox:
 @functools.lru_cache(maxsize=16384)
 def _parse_from_cached(value: str) -> Mailbox | tuple[AuthorIssue, str]:
     """The mailbox, or (kind, message): plain values, so the cache holds no exceptions."""
+    written = _written_address(value).strip()
+    if VARIABLE.fullmatch(written):  # `{$from}`, `Shop <{$email}>`: filled in at send time
+        message = f"the author address `{written}` is a personalization variable: not checked"
+        return AuthorIssue.UNRESOLVED, message
     simple = _simple_from(value)
     if simple is not None:
         return simple

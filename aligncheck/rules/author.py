@@ -51,7 +51,8 @@ RULES = [
         Severity.INFO,
         "The author comes from a stored template or holds a variable: alignment is not checked.",
         "With `template` and no `from`, the author is in SMTPeter's stored template; with a "
-        "personalization variable in the From domain it is only known at send time.",
+        "From address that is a personalization variable (`{$from}`), or a variable in its "
+        "domain, it is only known at send time.",
         failing="envelope: bounces@example.com\nrecipient: jane@example.org\ntemplate: 42\n",
         passing=(
             "envelope: bounces@example.com\nrecipient: jane@example.org\ntemplate: 42\n"

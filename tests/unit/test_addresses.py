@@ -96,6 +96,11 @@ def test_from_values_yield_the_author_domain(value: str, domain: str) -> None:
         ("=?utf-8?q?info?=@example.com", "AC202"),
         ("info@ex_ample.com", "AC202"),
         ("info@{$brand}.com", "AC203"),
+        # an address that is a variable (spec §1): not knowable, not invalid
+        ("{$from}", "AC203"),
+        ("Shop <{$email}>", "AC203"),
+        (" {$from} ", "AC203"),
+        ("=?utf-8?q?Shop?= <{$email}>", "AC203"),
     ],
 )
 def test_unusable_from_values(value: str, code: str) -> None:

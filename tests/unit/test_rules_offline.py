@@ -271,6 +271,25 @@ def test_rule_fires_at_location_and_corrected_input_is_quiet(
 
 
 @pytest.mark.parametrize(
+    ("author", "at"),
+    [
+        ("from: '{$from}'", (2, 7)),
+        ("from: 'Shop <{$email}>'", (2, 7)),
+        ("from: {name: Shop, address: '{$email}'}", (2, 29)),
+        ("mime: |\n  From: {$from}\n\n  hi", (3, 3)),
+    ],
+)
+def test_an_author_address_that_is_a_variable_is_ac203(
+    tmp_path: Path, author: str, at: tuple[int, int]
+) -> None:
+    """It was AC202, an error: a From filled in at send time failed the gate (spec §1: an
+    address that is a variable makes its domain unknowable, AC203)."""
+    [finding] = lint_text(tmp_path, f"envelope: b@x.com\n{author}\n")
+    assert (finding.rule, finding.line, finding.column) == ("AC203", *at)
+    assert "is a personalization variable: not checked" in finding.message
+
+
+@pytest.mark.parametrize(
     ("dsn", "message"),
     [
         ("notify: ''", "notify is empty: use NEVER, or a comma list of SUCCESS, FAILURE, DELAY"),
