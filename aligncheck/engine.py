@@ -186,6 +186,9 @@ def check_file(
         result.suppressions = suppressions.from_comments(
             source.comment_lines, source.first_content_line
         )
+    for marks in source.marks:
+        run.add(source.path, input_rules.file_marks(marks), INPUT_CODES)
+        result.suppressions.extend(suppressions.from_file_marks(marks))
     for raw in source.sends:
         send = build_send(source.path, raw)
         for group, owner in SEND_CHECKS:

@@ -42,7 +42,9 @@ DESCRIPTIONS = {
     "tags": "Tags for reporting.",
     "maxdelivertime": "Give up delivering after this time (`YYYY-MM-DD hh:mm:ss`).",
     "images": "How images are handled.",
-    "x-aligncheck": "For aligncheck only: `ignore: [CODE, ...]` suppresses findings in this send.",
+    "x-aligncheck": "For aligncheck only: `ignore: [CODE, ...]` suppresses findings in this "
+    "send (beside `sends:`, in the whole file).",
+    "ignore": "Rule codes or names to suppress here.",
     "notify": "When DSNs are sent: NEVER, or a comma list of SUCCESS, FAILURE, DELAY.",
     "ret": "What a failure DSN returns: FULL (the message) or HDRS (headers only).",
     "envid": "An envelope id echoed in DSNs (printable ASCII, no spaces).",
@@ -72,7 +74,7 @@ def _properties(declared: dict[str, Any]) -> dict[str, Any]:
 
 def build() -> dict[str, Any]:
     from aligncheck.rules.dsn import RET_VALUES
-    from aligncheck.rules.input import DSN_PROPERTIES, SEND_PROPERTIES
+    from aligncheck.rules.input import DSN_PROPERTIES, MARK_PROPERTIES, SEND_PROPERTIES
     from aligncheck.sources import SEND_MARKERS, SENDS_MAPPING_KEYS
 
     send_properties = _properties(dict(SEND_PROPERTIES))
@@ -133,19 +135,16 @@ def build() -> dict[str, Any]:
                     },
                     "x-aligncheck": {"$ref": "#/$defs/x-aligncheck"},
                 },
+                # extension keys (`x-common: &common`), never read: a place for YAML anchors
+                "patternProperties": {"^x-": {}},
                 "additionalProperties": False,
             },
             "dsn": {"type": "object", "properties": dsn_properties, "additionalProperties": False},
             "x-aligncheck": {
                 "description": DESCRIPTIONS["x-aligncheck"],
                 "type": "object",
-                "properties": {
-                    "ignore": {
-                        "description": "Rule codes or names to suppress here.",
-                        "type": "array",
-                        "items": {"type": "string"},
-                    }
-                },
+                "additionalProperties": False,
+                "properties": _properties(dict(MARK_PROPERTIES)),
             },
         },
     }

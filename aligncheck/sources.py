@@ -86,6 +86,7 @@ class SourceFile:
     # YAML lines that may hold `# aligncheck:` comments, and the first line of content.
     comment_lines: list[tuple[int, str]] = field(default_factory=list)
     first_content_line: int = 1
+    marks: list[Node] = field(default_factory=list)  # `x-aligncheck` values beside `sends:`
 
 
 @dataclass(frozen=True)
@@ -451,14 +452,26 @@ def _add_sends_mapping(source: SourceFile, document: Map) -> None:
     source.holds_send = True
     defaults: dict[str, Entry] = {}
     for key, entry in document.entries.items():
-        if key not in SENDS_MAPPING_KEYS:
+        if key not in SENDS_MAPPING_KEYS and not key.startswith("x-"):
+            from aligncheck.spelling import nearest
+
+            close = nearest(key, ("sends", "defaults"))
+            hint = (
+                f"did you mean `{close}`?"
+                if close
+                else "expected sends, defaults, or an `x-` key, such as `x-common: &common` "
+                "for anchors"
+            )
             source.problems.append(
                 Issue(
                     IssueKind.UNKNOWN_KEY,
                     entry.key_pos,
-                    f"unknown key `{key}` beside `sends:` (expected sends, defaults, x-aligncheck)",
+                    f"unknown key `{key}` beside `sends:` ({hint})",
                 )
             )
+    marks = document.get("x-aligncheck")
+    if marks is not None:
+        source.marks.append(marks)
     defaults_node = document.get("defaults")
     if isinstance(defaults_node, Map):
         defaults = dict(defaults_node.entries)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from aligncheck.findings import Finding, Pos
-from aligncheck.nodes import Map, Scalar, Seq
+from aligncheck.nodes import Map, Node, Scalar, Seq
 from aligncheck.selection import SelectorError, normalize_selector, rule_hint
 from aligncheck.send import Send
 
@@ -88,17 +88,27 @@ def from_comments(lines: Sequence[tuple[int, str]], first_content: int) -> list[
 def from_send(send: Send) -> list[Suppression]:
     """`x-aligncheck: {ignore: [...]}` in a send."""
     entry = send.properties.get("x-aligncheck")
-    if entry is None or not isinstance(entry.value, Map):
+    return [] if entry is None else _from_marks(entry.value, "send", send.index)
+
+
+def from_file_marks(marks: Node) -> list[Suppression]:
+    """`x-aligncheck: {ignore: [...]}` beside `sends:`: the whole file, as `ignore-file`
+    (the way for JSON, which has no comments)."""
+    return _from_marks(marks, "file", None)
+
+
+def _from_marks(marks: Node, scope: str, target: int | None) -> list[Suppression]:
+    if not isinstance(marks, Map):
         return []
-    ignore = entry.value.get("ignore")
+    ignore = marks.get("ignore")
     if not isinstance(ignore, Seq):
-        return []
+        return []  # AC102 says so
     tokens = [item.value for item in ignore.items if isinstance(item, Scalar)]
     text = ",".join(str(token) for token in tokens)
     selectors, unknown = _selectors(text)
     if not selectors and not unknown:
-        return []
-    return [Suppression(ignore.pos, selectors, "send", send.index, f"ignore: [{text}]", unknown)]
+        return []  # an empty list suppresses nothing
+    return [Suppression(ignore.pos, selectors, scope, target, f"ignore: [{text}]", unknown)]
 
 
 def apply(

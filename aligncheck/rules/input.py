@@ -203,6 +203,13 @@ SEND_PROPERTIES: Mapping[str, Expected] = {
     "images": _STRING,
     "x-aligncheck": _MAPPING,
 }
+MARK_PROPERTIES: Mapping[str, Expected] = {  # inside `x-aligncheck`
+    "ignore": Expected(
+        "a list of rule codes or names",
+        _is_str_list,
+        {"type": "array", "items": {"type": "string"}},
+    ),
+}
 DSN_PROPERTIES: Mapping[str, Expected] = {
     "notify": _STRING,
     "ret": _STRING,
@@ -226,6 +233,16 @@ def file_problems(issues: Iterable[Issue]) -> Iterator[Problem]:
         yield Problem(FILE_CODES[issue.kind], issue.pos, issue.message)
 
 
+def file_marks(marks: Node) -> Iterator[Problem]:
+    """What is wrong with an `x-aligncheck` beside `sends:` (in a send, `check` says it)."""
+    if not isinstance(marks, Map):
+        yield Problem(
+            "AC102", marks.pos, f"`x-aligncheck` must be a mapping, not {kind_name(marks)}"
+        )
+        return
+    yield from _types_and_names(marks.entries, MARK_PROPERTIES, "`x-aligncheck`")
+
+
 def unused_suppression(pos: Pos, message: str) -> Problem:
     return Problem("AC106", pos, message)
 
@@ -235,6 +252,9 @@ def check(send: Send, settings: Settings) -> Iterator[Problem]:
     dsn = send.value("dsn")
     if isinstance(dsn, Map):
         yield from _types_and_names(dsn.entries, DSN_PROPERTIES, "`dsn`")
+    marks = send.value("x-aligncheck")
+    if isinstance(marks, Map):
+        yield from _types_and_names(marks.entries, MARK_PROPERTIES, "`x-aligncheck`")
     yield from _conflicts(send, settings)
     yield from _recipients(send)
 

@@ -94,10 +94,17 @@ TABLE = [
     ("- from: a@example.com\n- just text\n", False),  # AC101
     ("sends:\n  - to: [x@example.org]\ndefaults:\n  from: a@example.com\n", True),
     ("sends:\n  - from: a@example.com\nother: 1\n", False),  # AC103 beside sends
+    # an extension key for anchors, as docker-compose has them
+    ("x-common: &c\n  from: a@example.com\nsends:\n  - <<: *c\n", True),
+    ("x-common: &c\n  from: a@example.com\n<<: *c\n", False),  # a send's own key: AC103
     ("sends: {from: a@example.com}\n", False),  # AC101
     ("sends:\n  - from: a@example.com\ndefaults: [1]\n", False),  # AC102
     ("sends:\n  - from: a@example.com\ndefaults:\n  trackopens: maybe\n", False),  # AC102
     ("from: a@example.com\nx-aligncheck: {ignore: [AC403]}\n", True),
+    ("from: a@example.com\nx-aligncheck: {ignroe: [AC403]}\n", False),  # AC103 inside it
+    ("from: a@example.com\nx-aligncheck: {ignore: AC403}\n", False),  # AC102 inside it
+    ("x-aligncheck: {ignore: [AC4]}\nsends:\n  - from: a@example.com\n", True),
+    ("x-aligncheck: [AC4]\nsends:\n  - from: a@example.com\n", False),  # AC102
     ('{"from": "a@example.com", "envelope": "b@example.com"}', True),
     ('{"from": "a@example.com", "dsn": {"ret": "full"}}', False),  # AC403
 ]

@@ -157,6 +157,26 @@ def test_sends_mapping_shapes(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("key", "said"),
+    [
+        ("x-common", None),  # an extension key, never read: anchors live there
+        ("x-anchors", None),
+        ("defualts", "unknown key `defualts` beside `sends:` (did you mean `defaults`?)"),
+        (
+            "other",
+            "unknown key `other` beside `sends:` (expected sends, defaults, or an `x-` key, "
+            "such as `x-common: &common` for anchors)",
+        ),
+    ],
+)
+def test_keys_beside_sends(tmp_path: Path, key: str, said: str | None) -> None:
+    """`x-common: &common` beside `sends:` (docker-compose's extension keys) was AC103."""
+    text = f"{key}: &base\n  envelope: b@x.com\nsends:\n  - <<: *base\n    from: a@x.com\n"
+    findings = lint_text(tmp_path, text)
+    assert [f.message for f in findings] == ([said] if said else [])
+
+
+@pytest.mark.parametrize(
     ("text", "name", "listed", "expected"),
     [
         ("name: ci\non: [push]\n", "ci.yml", False, ["AC101"]),

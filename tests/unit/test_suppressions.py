@@ -94,6 +94,43 @@ def test_json_unused_send_suppression(tmp_path: Path) -> None:
     assert located(lint_text(tmp_path, text, "send.json")) == [("AC106", 1, 54)]
 
 
+SENDS_JSON = (
+    '{{"x-aligncheck": {marks},\n'
+    ' "sends": [{{"from": "a@example.com", "envelope": "<b@example.com>"}},\n'
+    '           {{"from": "a@example.com", "envelope": "<b@example.com>"}}]}}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("marks", "expected"),
+    [
+        # the whole file, as `ignore-file` in YAML: it was accepted and did nothing
+        ('{"ignore": ["AC300"]}', []),
+        ('{"ignore": ["envelope-invalid"]}', []),
+        ('{"ignore": ["AC4"]}', [("AC106", 1, 29), ("AC300", 2, 50), ("AC300", 3, 50)]),
+        # mistakes inside it are findings: a typo never opens the gate, nor passes unseen
+        (
+            '{"ignroe": ["AC300"]}',
+            [("AC103", 1, 19), ("AC300", 2, 50), ("AC300", 3, 50)],
+        ),
+        ('{"ignore": "AC300"}', [("AC102", 1, 29), ("AC300", 2, 50), ("AC300", 3, 50)]),
+        ('["AC300"]', [("AC102", 1, 18), ("AC300", 2, 50), ("AC300", 3, 50)]),
+    ],
+)
+def test_json_suppression_beside_sends_covers_the_file(
+    tmp_path: Path, marks: str, expected: list[tuple[str, int, int]]
+) -> None:
+    text = SENDS_JSON.format(marks=marks)
+    assert located(lint_text(tmp_path, text, "sends.json")) == expected
+
+
+def test_a_misspelt_key_inside_a_sends_suppression_is_ac103(tmp_path: Path) -> None:
+    text = '{"from": "a@example.com", "x-aligncheck": {"Ignore": ["AC300"]}}'
+    [finding] = lint_text(tmp_path, text, "send.json")
+    assert finding.rule == "AC103"
+    assert finding.message == "unknown `x-aligncheck` property `Ignore`; did you mean `ignore`?"
+
+
 def test_suppressions_of_dns_rules_are_not_unused_offline(tmp_path: Path) -> None:
     text = "from: a@example.com\nenvelope: b@other.net  # aligncheck: ignore[AC301]\n"
     assert lint_text(tmp_path, text) == []
