@@ -1,11 +1,11 @@
-"""Suppressions: YAML comments and `x-aligncheck: {ignore: [...]}` in a send.
+"""Suppressions: YAML comments and `x-aligncheck: {ignore: [...]}` in a send or a file.
 
 - `# aligncheck: ignore[AC301]` at the end of a line suppresses that line's findings; on a line
   of its own it suppresses the next line's. Without `[...]` it suppresses every rule.
 - `# aligncheck: ignore-file` (or `ignore-file[AC4]`) before the first YAML content suppresses
   the whole file.
 - `"x-aligncheck": {"ignore": ["AC301"]}` in a send (the way for JSON, which has no comments)
-  suppresses that send's findings.
+  suppresses that send's findings; beside `"sends"`, the whole file's.
 A suppression that suppresses nothing is reported (AC106), unless the rules it names did not run.
 """
 
