@@ -243,6 +243,13 @@ def load(
         as_json = path.lower().endswith(".json")
     try:
         text = decode(data)
+    except ParseError as exc:
+        if _guessing(explicit, listed) and not _head_names_sends(data):
+            return source  # binary (git-crypt secrets) or another encoding: no send file
+        source.problems.append(Issue(IssueKind.PARSE, exc.pos, exc.message))
+        source.holds_send = True
+        return source
+    try:
         if not as_json and "aligncheck:" in text:
             _collect_comments(source, text)
 
@@ -291,14 +298,17 @@ _SEND_KEY = re.compile(
     % "|".join(sorted(SEND_MARKERS | {"sends", "defaults"})).encode(),
     re.M,
 )
-HEAD_BYTES = 64 * 1024  # how much of a file over the size limit is looked at
+HEAD_BYTES = 64 * 1024  # how much of a file that cannot be read is looked at
 
 
 def _head_names_sends(data: bytes) -> bool:
-    """Whether the start of a file too large to read names a key a send file has: then it
-    is reported (AC100), else, where aligncheck guesses, left out as a file that is not a
-    send file would be."""
-    return _SEND_KEY.search(data[:HEAD_BYTES]) is not None
+    """Whether the start of a file that cannot be read (too large, binary, not UTF-8) names
+    a key a send file has: then it is reported (AC100), else, where aligncheck guesses, left
+    out as a file that is not a send file would be."""
+    head = data[:HEAD_BYTES]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: its keys are text too
+        head = head.decode("utf-16", errors="replace").encode()
+    return _SEND_KEY.search(head) is not None
 
 
 def _left_out(documents: list[Node | None], explicit: bool, listed: bool) -> bool:

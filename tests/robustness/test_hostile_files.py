@@ -42,7 +42,6 @@ def billion_laughs() -> bytes:
     ("name", "data", "fragment"),
     [
         ("bomb.yaml", billion_laughs(), "aliases expand"),
-        ("binary.yaml", bytes(range(256)) * 64, "NUL"),
         ("nul.yaml", b"from: a@example.com\x00\n", "NUL"),
         ("latin1.yaml", "from: caf\u00e9@example.com\n".encode("latin-1"), "UTF-8"),
         ("utf16.yaml", "from: a@example.com\n".encode("utf-16"), "UTF-16"),
@@ -57,6 +56,17 @@ def test_hostile_file(tmp_path: Path, name: str, data: bytes, fragment: str) -> 
     rules, messages = run_beside_a_good_file(tmp_path, name, data)
     assert rules[0] == "AC100"
     assert fragment in messages
+
+
+def test_a_binary_file_is_no_send_file_unless_named(tmp_path: Path) -> None:
+    """A git-crypt secret (`secrets.yaml`, binary) found in a directory or named by pre-commit
+    was AC100 on every run; it holds no send. Named on its own it is still AC100."""
+    data = bytes(range(256)) * 64
+    assert run_beside_a_good_file(tmp_path, "secrets.yaml", data) == ([], "")
+    listed = Settings(offline=True, skip_non_send_files=True)
+    assert check_paths([str(tmp_path / "secrets.yaml")], listed).findings == []
+    [finding] = check_paths([str(tmp_path / "secrets.yaml")], OFFLINE).findings
+    assert (finding.rule, "NUL" in finding.message) == ("AC100", True)
 
 
 def test_file_over_the_size_limit(tmp_path: Path) -> None:
@@ -221,3 +231,13 @@ def test_a_from_header_folded_over_many_lines_is_read_in_linear_time(tmp_path: P
     report = check_paths([str(path)], OFFLINE)
     assert time.monotonic() - started < 10
     assert (report.sends, list(report.findings)) == (1, [])
+
+
+def test_another_encoding_is_reported_only_where_it_names_send_keys(tmp_path: Path) -> None:
+    """A Latin-1 file of another tool is left out in a directory; a UTF-16 send file (its
+    keys read through its byte order mark) is still AC100 there: it may be a send file."""
+    other = "name: caf\u00e9\nport: 8080\n".encode("latin-1")
+    assert run_beside_a_good_file(tmp_path, "other.yaml", other) == ([], "")
+    sends = "from: a@example.com\n".encode("utf-16")
+    rules, message = run_beside_a_good_file(tmp_path, "sends.yaml", sends)
+    assert rules == ["AC100"] and "UTF-16" in message
