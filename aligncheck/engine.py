@@ -184,7 +184,7 @@ def check_file(
     result = FileResult(source.path)
     if source.comment_lines:
         result.suppressions = suppressions.from_comments(
-            source.comment_lines, source.first_content_line
+            source.comment_lines, source.first_content_line, source.value_spans
         )
     for marks in source.marks:
         run.add(source.path, input_rules.file_marks(marks), INPUT_CODES)

@@ -157,6 +157,24 @@ def _unwanted_leniently(text: str, limits: Limits, wanted: Wanted) -> bool:
     return False
 
 
+Span = tuple[tuple[int, int], tuple[int, int]]  # (line, column) from, to; 0-based
+
+
+def text_spans(text: str) -> list[Span]:
+    """Where YAML text holds quoted and block scalars: a `#` inside one is part of a value,
+    not a comment (plain scalars end before ` #`). Empty when the text does not scan (the
+    file is AC100 then)."""
+    spans: list[Span] = []
+    try:
+        for token in yaml.scan(text, Loader=_YAML_LOADER):
+            if isinstance(token, yaml.ScalarToken) and token.style:
+                start, end = token.start_mark, token.end_mark
+                spans.append(((start.line, start.column), (end.line, end.column)))
+    except (yaml.YAMLError, RecursionError):
+        return []
+    return spans
+
+
 def _load_yaml(text: str, limits: Limits, lenient: bool = False) -> Loaded:
     try:
         roots = list(yaml.compose_all(text, Loader=_YAML_LOADER))

@@ -18,7 +18,7 @@ from typing import BinaryIO
 from aligncheck.errors import AligncheckError
 from aligncheck.findings import FILE_START, Pos
 from aligncheck.nodes import Entry, Map, Node, Scalar, Seq, kind_name
-from aligncheck.parsing import Limits, ParseError, decode, load_json, load_yaml
+from aligncheck.parsing import Limits, ParseError, Span, decode, load_json, load_yaml, text_spans
 
 SUFFIXES = (".yaml", ".yml", ".json")
 DEFAULT_INCLUDE = tuple(f"*{suffix}" for suffix in SUFFIXES)
@@ -86,6 +86,7 @@ class SourceFile:
     # YAML lines that may hold `# aligncheck:` comments, and the first line of content.
     comment_lines: list[tuple[int, str]] = field(default_factory=list)
     first_content_line: int = 1
+    value_spans: list[Span] = field(default_factory=list)  # where `#` is text, not a comment
     marks: list[Node] = field(default_factory=list)  # `x-aligncheck` values beside `sends:`
 
 
@@ -402,6 +403,8 @@ def _collect_comments(source: SourceFile, text: str) -> None:
         if "aligncheck:" in line and "#" in line:
             source.comment_lines.append((number, line))
     source.first_content_line = first_content or number + 1
+    if source.comment_lines:
+        source.value_spans = text_spans(text)
 
 
 def sniff_json(data: bytes) -> bool:

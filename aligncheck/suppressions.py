@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from aligncheck.findings import Finding, Pos
 from aligncheck.nodes import Map, Node, Scalar, Seq
+from aligncheck.parsing import Span
 from aligncheck.selection import SelectorError, normalize_selector, rule_hint
 from aligncheck.send import Send
 
@@ -62,12 +63,17 @@ def _selectors(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(known), tuple(unknown)
 
 
-def from_comments(lines: Sequence[tuple[int, str]], first_content: int) -> list[Suppression]:
+def from_comments(
+    lines: Sequence[tuple[int, str]], first_content: int, values: Sequence[Span] = ()
+) -> list[Suppression]:
     """Suppressions written as YAML comments, from (line number, text) pairs; `ignore-file`
-    counts only before line `first_content`, the first line of YAML content."""
+    counts only before line `first_content`, the first line of YAML content. A `#` inside
+    one of the `values` (quoted and block scalars) is text, not a comment."""
     found: list[Suppression] = []
     for number, line in lines:
-        match = _COMMENT.search(line)
+        match = next(
+            (m for m in _COMMENT.finditer(line) if not _within(values, number, line, m)), None
+        )
         if match is None:
             continue
         kind, codes = match.group(1), match.group(2)
@@ -83,6 +89,11 @@ def from_comments(lines: Sequence[tuple[int, str]], first_content: int) -> list[
         target = number + 1 if line.lstrip().startswith("#") else number
         found.append(Suppression(Pos(number, column), selectors, "line", target, written, unknown))
     return found
+
+
+def _within(values: Sequence[Span], number: int, line: str, match: re.Match[str]) -> bool:
+    at = (number - 1, line.index("#", match.start()))
+    return any(start <= at < end for start, end in values)
 
 
 def from_send(send: Send) -> list[Suppression]:

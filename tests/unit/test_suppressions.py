@@ -60,6 +60,22 @@ BAD_ENVELOPE = "envelope: Bounces <b@example.com>"
             f"# aligncheck: ignore-file[AC99]\nfrom: a@example.com\n{BAD_ENVELOPE}\n",
             [("AC106", 1, 1), ("AC300", 3, 11)],
         ),
+        # text inside a quoted or block value is no comment: it suppressed that line
+        (
+            "from: a@example.com\nenvelope: 'Bounces <b@example.com> # aligncheck: ignore'\n",
+            [("AC300", 2, 11)],
+        ),
+        (
+            f"{BAD_ENVELOPE}\nmime: |\n  From: a@example.com\n  # aligncheck: ignore-file\n\n"
+            "  hi # aligncheck: ignore\n",
+            [("AC300", 1, 11)],
+        ),
+        # a comment after such a value still counts
+        (
+            "from: a@example.com\nenvelope: 'Bounces <b@example.com> # aligncheck: ignore[AC4]'"
+            "  # aligncheck: ignore[AC300]\n",
+            [],
+        ),
     ],
 )
 def test_yaml_comment_suppressions(
