@@ -73,6 +73,13 @@ def normalize_domain(domain: str) -> str:
     return ascii_domain
 
 
+def without_root(name: str) -> str:
+    """A domain as people write it in configuration and on the command line, where the root's
+    dot (`example.com.`, as dig and zone files write it) means `example.com`. Only one dot
+    goes: `example.com..` stays invalid."""
+    return name.strip().removesuffix(".")
+
+
 def question_name(name: str) -> str:
     """`name` as a DNS question asks it and a snapshot records it: no trailing dot, ASCII
     letters in lower case (names are case-insensitive, RFC 4343), every non-ASCII label as its

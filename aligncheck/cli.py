@@ -266,11 +266,11 @@ def explain(
     is a pass in every model (or unknown with the envelope aligned), 1 otherwise, 2 on errors
     or failed lookups.
     """
-    from aligncheck.addresses import AddressError, normalize_domain, parse_envelope
+    from aligncheck.addresses import AddressError, normalize_domain, parse_envelope, without_root
 
     try:
         written = _explain_domain(domain).rsplit("@", 1)[-1]
-        author = normalize_domain(written.removesuffix("."))  # `example.com.` as `dig` takes it
+        author = normalize_domain(without_root(written))  # `example.com.` as `dig` takes it
         envelope_domain = parse_envelope(envelope).domain if envelope is not None else None
     except AddressError as exc:
         raise UsageProblem(str(exc)) from None

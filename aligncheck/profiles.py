@@ -28,12 +28,12 @@ class SenderDomain:
 
 def domain(value: object, key: str) -> str:
     """A configured domain in normalized A-label form; ValueError naming the key."""
-    from aligncheck.addresses import AddressError, address_domain
+    from aligncheck.addresses import AddressError, address_domain, without_root
 
     if not isinstance(value, str):
         raise ValueError(f"`{key}` must be a domain name, not {value!r}")
     try:
-        return address_domain(value.strip())
+        return address_domain(without_root(value))
     except AddressError as exc:
         raise ValueError(f"`{key}`: {exc}") from None
 

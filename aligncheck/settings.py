@@ -112,12 +112,12 @@ class Settings:
 
 def normalize_allowed_domains(domains: tuple[str, ...]) -> tuple[str, ...]:
     """`envelope-domains` in A-label form; raises ValueError naming an invalid entry."""
-    from aligncheck.addresses import AddressError, normalize_domain
+    from aligncheck.addresses import AddressError, normalize_domain, without_root
 
     normalized = []
     for domain in domains:
         try:
-            value = normalize_domain(domain.strip())
+            value = normalize_domain(without_root(domain))
         except AddressError as exc:
             raise ValueError(f"`envelope-domains`: {exc}") from None
         if "." not in value:

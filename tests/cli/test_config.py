@@ -265,6 +265,11 @@ def test_gitignore_is_respected(project: Path, capsys: pytest.CaptureFixture[str
         ('[sender-domains."brightwave"]\n', "single label"),
         ('sending-ips = ["example.com"]\n', "`sending-ips`: `example.com` is not an IP"),
         ('esp-spf = ["not a domain"]\n', "`esp-spf`"),
+        # the root's dot is one dot: two are no domain
+        (
+            '[sender-domains."example.com"]\nbounce-host = "b.example.com.."\n',
+            "ends with a dot",
+        ),
     ],
 )
 def test_profile_errors_name_the_key(
@@ -299,6 +304,27 @@ def test_profiles_are_normalized(project: Path) -> None:
     assert profile.bounce_host == "bounces.xn--bcher-kva.example"
     assert profile.dkim_selectors == ("zero", "one")
     assert profile.ips == ("192.0.2.7",)
+
+
+def test_configured_domains_may_end_with_the_roots_dot(project: Path) -> None:
+    """`bounces.example.com.` as zone files write it was refused ("ends with a dot"), while
+    `explain example.com.` took it."""
+    (project / ".aligncheck.toml").write_text(
+        'esp-spf = ["smtpeter.com."]\n'
+        'envelope-domains = ["example.com."]\n'
+        '[sender-domains."Example.com."]\n'
+        'bounce-host = "bounces.example.com."\n'
+        'dkim-domain = "esp.example."\n'
+    )
+    values = read_config(project / ".aligncheck.toml")
+    [profile] = values["sender_domains"]
+    assert (profile.domain, profile.bounce_host, profile.dkim_domain) == (
+        "example.com",
+        "bounces.example.com",
+        "esp.example",
+    )
+    assert values["esp_spf"] == ("smtpeter.com",)
+    assert values["envelope_domains"] == ("example.com",)
 
 
 def test_each_directory_is_looked_up_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
