@@ -229,8 +229,8 @@ def load(
     if os.path.basename(path) in LOCK_FILES and _left_out([], explicit, listed):
         return source
     if len(data) > limits.max_bytes:
-        if _guessing(explicit, listed) and not _head_names_sends(data):
-            return source  # some other large file (data, fixtures): left out like one read
+        if _unreadable_left_out(data, explicit, listed):
+            return source  # some other large file (data, fixtures)
         source.problems.append(
             Issue(
                 IssueKind.PARSE,
@@ -245,8 +245,8 @@ def load(
     try:
         text = decode(data)
     except ParseError as exc:
-        if _guessing(explicit, listed) and not _head_names_sends(data):
-            return source  # binary (git-crypt secrets) or another encoding: no send file
+        if _unreadable_left_out(data, explicit, listed):
+            return source  # binary (git-crypt secrets) or another encoding
         source.problems.append(Issue(IssueKind.PARSE, exc.pos, exc.message))
         source.holds_send = True
         return source
@@ -302,10 +302,14 @@ _SEND_KEY = re.compile(
 HEAD_BYTES = 64 * 1024  # how much of a file that cannot be read is looked at
 
 
+def _unreadable_left_out(data: bytes, explicit: bool, listed: bool) -> bool:
+    """Whether a file that cannot be read (too large, binary, not UTF-8) is left out as a
+    file holding no send is: where aligncheck guesses, and its start names no key a send
+    file has. Otherwise it is AC100."""
+    return _guessing(explicit, listed) and not _head_names_sends(data)
+
+
 def _head_names_sends(data: bytes) -> bool:
-    """Whether the start of a file that cannot be read (too large, binary, not UTF-8) names
-    a key a send file has: then it is reported (AC100), else, where aligncheck guesses, left
-    out as a file that is not a send file would be."""
     head = data[:HEAD_BYTES]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: its keys are text too
         head = head.decode("utf-16", errors="replace").encode()
